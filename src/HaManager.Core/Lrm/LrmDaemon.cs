@@ -1,0 +1,354 @@
+using HaManager.Core.Environment;
+using HaManager.Core.Model;
+
+namespace HaManager.Core.Lrm;
+
+/// <summary>
+/// The local resource manager daemon of one node (lrm-watchdog-env §2–§8): holds the node's agent
+/// lock and watchdog while it has services, executes the master's requests once per uid, applies the
+/// restart policy and the shutdown policies, and reports results in its status file.
+/// Driven from outside through <see cref="DoOneIteration"/>.
+/// </summary>
+public sealed partial class LrmDaemon
+{
+    private readonly IHaEnvironment _env;
+    private readonly LrmStartupGate _startupGate;
+    private readonly SortedDictionary<string, LrmJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _restartTries = new(StringComparer.Ordinal);
+    private SortedDictionary<string, ServiceStatusEntry> _serviceStatus = new(StringComparer.Ordinal);
+    private NodeState _nodeStatus = NodeState.Unknown;
+    private long? _shutdownRequestTime;
+    private int _shutdownErrors;
+    private int _activeIdleRounds;
+    private long _stateChangeTime;
+    private string? _watchdog;
+    private bool _clusterStateUpdated;
+
+    /// <summary>Creates the LRM; logs <c>status change startup => wait_for_agent_lock</c>.</summary>
+    public LrmDaemon(IHaEnvironment env, LrmStartupGate startupGate)
+    {
+        _env = env;
+        _startupGate = startupGate;
+        SetState(LrmState.WaitForAgentLock);
+    }
+
+    /// <summary>The current state.</summary>
+    public LrmState State { get; private set; } = LrmState.Startup;
+
+    /// <summary>The mode advertised to the master (see <see cref="LrmModes"/>).</summary>
+    public string Mode { get; private set; } = LrmModes.Active;
+
+    private bool ShutdownRequested => _shutdownRequestTime is not null;
+
+    /// <summary>One iteration; false means the daemon exits.</summary>
+    public bool DoOneIteration()
+    {
+        _env.LoopStartHook();
+        _clusterStateUpdated = _env.ClusterStateUpdate();
+        bool result = Work();
+        _env.LoopEndHook();
+        return result;
+    }
+
+    private bool Work()
+    {
+        if (!_startupGate.StatusWritten)
+        {
+            if (UpdateLrmStatus()) _startupGate.StatusWritten = true;
+            else
+            {
+                if (ShutdownRequested) return false;
+                _env.Sleep(Constants.IdleSleepSeconds);
+                return true;
+            }
+        }
+
+        var entryState = State;
+        UpdateServiceStatus();
+        bool fenceRequest = _nodeStatus == NodeState.Fence
+            || _serviceStatus.Values.Any(sd => sd.Node == _env.NodeName && sd.State == ServiceState.Fence);
+
+        switch (entryState)
+        {
+            case LrmState.WaitForAgentLock: ChangeFromWaitForAgentLock(fenceRequest); break;
+            case LrmState.LostAgentLock: ChangeFromLostAgentLock(fenceRequest); break;
+            case LrmState.Active: ChangeFromActive(fenceRequest); break;
+            case LrmState.Maintenance: ChangeFromMaintenance(fenceRequest); break;
+            case LrmState.Startup: throw new InvariantViolationException("LRM iterates in state startup");
+        }
+
+        return State switch
+        {
+            LrmState.WaitForAgentLock => WorkWaitForAgentLock(),
+            LrmState.Active => WorkActive(),
+            LrmState.LostAgentLock => WorkLostAgentLock(),
+            LrmState.Maintenance => WorkMaintenance(),
+            LrmState.Startup => throw new InvariantViolationException("LRM iterates in state startup"),
+        };
+    }
+
+    // ---- State-change phase (lrm-watchdog-env §4.2): one method per state, first matching row wins.
+
+    private void ChangeFromWaitForAgentLock(bool fenceRequest)
+    {
+        if (Mode == LrmModes.Disarm) return;
+        if (!fenceRequest && ActiveServiceCount() > 0 && _env.IsQuorate() && TryGetProtectedAgentLock())
+            SetState(LrmState.Active);
+    }
+
+    private void ChangeFromLostAgentLock(bool fenceRequest)
+    {
+        if (!fenceRequest && _env.IsQuorate() && TryGetProtectedAgentLock()) SetState(LrmState.Active);
+    }
+
+    private void ChangeFromActive(bool fenceRequest)
+    {
+        if (fenceRequest)
+        {
+            // Upstream does not actually release the lock here: the watchdog will reset the node.
+            _env.Log(LogLevel.Err, "node needs to be fenced - releasing agent_lock\n");
+            SetState(LrmState.LostAgentLock);
+        }
+        else if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
+        else if (Mode == LrmModes.Maintenance) SetState(LrmState.Maintenance);
+        else if (Mode == LrmModes.Disarm && RunWorkers() == 0)
+        {
+            _env.Log(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
+            ReleaseLockAndWatchdog();
+            SetState(LrmState.WaitForAgentLock);
+        }
+        else if (!HasConfiguredServiceOnLocalNode() && RunWorkers() == 0)
+        {
+            _activeIdleRounds++;
+            if (_activeIdleRounds > Constants.LrmMaxIdleRounds)
+            {
+                _env.Log(LogLevel.Info, $"node had no service configured for {Constants.LrmMaxIdleRounds} rounds, going idle.\n");
+                ReleaseLockAndWatchdog();
+                SetState(LrmState.WaitForAgentLock);
+                _activeIdleRounds = 0;
+            }
+        }
+        else _activeIdleRounds = 0;
+    }
+
+    private void ChangeFromMaintenance(bool fenceRequest)
+    {
+        if (fenceRequest)
+        {
+            _env.Log(LogLevel.Err, "node needs to be fenced during maintenance mode - releasing agent_lock\n");
+            SetState(LrmState.LostAgentLock);
+        }
+        else if (Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && RunWorkers() == 0)
+        {
+            _env.Log(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
+            ReleaseLockAndWatchdog();
+            SetState(LrmState.WaitForAgentLock);
+        }
+        else if (ActiveServiceCount() > 0 || RunWorkers() > 0)
+        {
+            if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
+        }
+        else if (Mode != LrmModes.Maintenance)
+        {
+            SetState(TryGetProtectedAgentLock() ? LrmState.Active : LrmState.LostAgentLock);
+        }
+    }
+
+    // ---- Work phase (lrm-watchdog-env §4.3).
+
+    private bool WorkWaitForAgentLock()
+    {
+        if (ShutdownRequested) return false;
+        UpdateLrmStatus();
+        _env.Sleep(Constants.IdleSleepSeconds);
+        return true;
+    }
+
+    private bool WorkActive()
+    {
+        long start = _env.Now;
+        bool exit = false;
+        try
+        {
+            if (UpdateServiceStatus())
+            {
+                if (ShutdownRequested)
+                {
+                    if (Mode == LrmModes.Restart)
+                    {
+                        if (RunWorkers() == 0 && ActiveServiceCount() == 0)
+                        {
+                            GiveUpWatchdog();
+                            exit = true;
+                            _env.ReleaseAgentLock();
+                        }
+                    }
+                    else if (RunWorkers() == 0)
+                    {
+                        // With failed stop jobs keep lock and watchdog: the reset protects the services.
+                        if (_shutdownErrors == 0)
+                        {
+                            GiveUpWatchdog();
+                            _env.ReleaseAgentLock();
+                        }
+                        exit = true;
+                    }
+                }
+                else if (!_clusterStateUpdated)
+                    _env.Log(LogLevel.Notice, "temporary inconsistent cluster state (cfs restart?), skip round");
+                else ManageResources();
+            }
+        }
+        catch (HaEnvironmentException e)
+        {
+            _env.Log(LogLevel.Err, $"got unexpected error - {e.Message}");
+        }
+
+        UpdateLrmStatus();
+        if (exit) return false;
+        _env.SleepUntil(start + Constants.LrmActiveRoundSeconds);
+        return true;
+    }
+
+    private bool WorkLostAgentLock()
+    {
+        if (ShutdownRequested)
+        {
+            int active = ActiveServiceCount();
+            if (active > 0)
+            {
+                _env.Log(LogLevel.Err, $"got shutdown request in state 'lost_agent_lock' - detected {active} running services");
+                if (Mode == LrmModes.Restart && _env.Now - _stateChangeTime > Constants.LrmRestartLostLockGiveUpSeconds)
+                {
+                    _env.Log(LogLevel.Err, "lost agent lock and restart request for over 90 seconds - giving up!");
+                    return false;
+                }
+            }
+            else
+            {
+                GiveUpWatchdog();
+                return false;
+            }
+        }
+        _env.Sleep(Constants.IdleSleepSeconds);
+        return true;
+    }
+
+    private bool WorkMaintenance()
+    {
+        long start = _env.Now;
+        // Upstream quirk (Q4): a failed read here ends the daemon loop.
+        if (!UpdateServiceStatus()) return false;
+        bool exit = false;
+        if (ActiveServiceCount() == 0 && RunWorkers() == 0)
+        {
+            GiveUpWatchdog();
+            if (ShutdownRequested) exit = true;
+            _env.ReleaseAgentLock();
+        }
+        if (!exit) ManageResources();
+        UpdateLrmStatus();
+        if (exit) return false;
+        _env.SleepUntil(start + Constants.LrmMaintenanceRoundSeconds);
+        return true;
+    }
+
+    // ---- Helpers.
+
+    private void SetState(LrmState next)
+    {
+        if (next == State) return;
+        _env.Log(LogLevel.Info, $"status change {LrmStateNames.Of(State)} => {LrmStateNames.Of(next)}");
+        State = next;
+        _stateChangeTime = _env.Now;
+    }
+
+    /// <summary>Reads the manager status; on success adopts services, own node state and mode (§3, §4.1).</summary>
+    private bool UpdateServiceStatus()
+    {
+        ManagerStatus status;
+        try { status = _env.ReadManagerStatus(); }
+        catch (HaEnvironmentException e)
+        {
+            _env.Log(LogLevel.Err, $"updating service status from manager failed: {e.Message}");
+            return false;
+        }
+        _serviceStatus = status.ServiceStatus;
+        _nodeStatus = status.NodeStatus.TryGetValue(_env.NodeName, out var own) ? own : NodeState.Unknown;
+        if (!ShutdownRequested)
+        {
+            if (status.IsMaintenanceRequested(_env.NodeName)) Mode = LrmModes.Maintenance;
+            else if (status.Disarm is not null) Mode = LrmModes.Disarm;
+            else if (Mode is LrmModes.Maintenance or LrmModes.Disarm) Mode = LrmModes.Active;
+        }
+        return true;
+    }
+
+    /// <summary>Writes the LRM status; skipped silently when not quorate. True iff written.</summary>
+    private bool UpdateLrmStatus()
+    {
+        if (!_env.IsQuorate()) return false;
+        try
+        {
+            _env.WriteLrmStatus(new LrmStatus
+            {
+                State = LrmStateNames.Of(State),
+                Mode = Mode,
+                Results = new Dictionary<string, LrmResult>(_results, StringComparer.Ordinal),
+                Timestamp = _env.Now,
+            });
+            return true;
+        }
+        catch (HaEnvironmentException e)
+        {
+            _env.Log(LogLevel.Err, $"unable to write lrm status file - {e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Services that are or will soon be running here (lrm-watchdog-env §4.2).</summary>
+    private int ActiveServiceCount()
+    {
+        int count = 0;
+        string me = _env.NodeName;
+        foreach (var sd in _serviceStatus.Values)
+        {
+            if (sd.State is ServiceState.Stopped or ServiceState.Freeze or ServiceState.Error or ServiceState.RequestStart)
+                continue;
+            if (sd.Node == me || sd.Target == me) count++;
+        }
+        return count;
+    }
+
+    private bool HasConfiguredServiceOnLocalNode() => _serviceStatus.Values.Any(sd => sd.Node == _env.NodeName);
+
+    private bool TryGetProtectedAgentLock()
+    {
+        long first = _env.Now;
+        for (int attempt = 1; ; attempt++)
+        {
+            if (_env.TryGetAgentLock(_env.NodeName))
+            {
+                if (_watchdog is not null) _env.WatchdogUpdate(_watchdog);
+                else _watchdog = _env.WatchdogOpen();
+                return true;
+            }
+            if (attempt >= Constants.LockAttempts || _env.Now - first > Constants.LockAttemptWindowSeconds) return false;
+            _env.Sleep(1);
+        }
+    }
+
+    private void GiveUpWatchdog()
+    {
+        if (_watchdog is null) return;
+        _env.WatchdogClose(_watchdog);
+        _watchdog = null;
+    }
+
+    private void ReleaseLockAndWatchdog()
+    {
+        _env.ReleaseAgentLock();
+        GiveUpWatchdog();
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HaManager.Core.Environment;
+using HaManager.Core.Model;
+
+namespace HaManager.Core.Manager;
+
+// CRM command processing (crm-manager §7) and disarm handling (§10).
+public sealed partial class Manager
+{
+    [GeneratedRegex(@"^(migrate|relocate)\s+(\S+)\s+(\S+)$")]
+    private static partial Regex MotionCommand();
+
+    [GeneratedRegex(@"^stop\s+(\S+)\s+(\S+)$")]
+    private static partial Regex StopCommand();
+
+    [GeneratedRegex(@"^(enable|disable)-node-maintenance\s+(\S+)$")]
+    private static partial Regex MaintenanceCommand();
+
+    [GeneratedRegex(@"^disarm-ha\s+(freeze|ignore)$")]
+    private static partial Regex DisarmCommand();
+
+    [GeneratedRegex(@"^arm-ha$")]
+    private static partial Regex ArmCommand();
+
+    private void ProcessCrmCommands()
+    {
+        string text = _env.ReadCrmCommands();
+        if (text.Length == 0) return;
+        var lines = text.Split('\n');
+        // The queue text ends with a newline: the empty element after it is not a command.
+        int count = lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        for (int i = 0; i < count; i++) ProcessCrmCommand(lines[i]);
+    }
+
+    private void ProcessCrmCommand(string line)
+    {
+        Match m;
+        if ((m = MotionCommand().Match(line)).Success) ProcessMotionCommand(line, m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value);
+        else if ((m = StopCommand().Match(line)).Success)
+        {
+            string sid = m.Groups[1].Value;
+            if (_ss.TryGetValue(sid, out var sd))
+            {
+                _env.Log(LogLevel.Info, $"got crm command: {line}");
+                sd.Command = new QueuedCommand("stop", m.Groups[2].Value);
+            }
+            else _env.Log(LogLevel.Err, $"crm command error - no such service: {line}");
+        }
+        else if ((m = MaintenanceCommand().Match(line)).Success)
+        {
+            string node = m.Groups[2].Value;
+            if (m.Groups[1].Value == "enable") EnableNodeMaintenance(line, node);
+            else DisableNodeMaintenance(node);
+        }
+        else if ((m = DisarmCommand().Match(line)).Success) ProcessDisarmCommand(m.Groups[1].Value);
+        else if (ArmCommand().IsMatch(line)) ProcessArmCommand();
+        else _env.Log(LogLevel.Err, $"unable to parse crm command: {line}");
+    }
+
+    private void ProcessMotionCommand(string line, string task, string sid, string target)
+    {
+        if (!_ss.TryGetValue(sid, out var sd)) _env.Log(LogLevel.Err, $"crm command error - no such service: {line}");
+        else if (!_ns.IsOnline(target)) _env.Log(LogLevel.Err, $"crm command error - node not online: {line}");
+        else if (sd.Node == target)
+            _env.Log(LogLevel.Info, $"ignore crm command - service already on target node: {line}");
+        else QueueResourceMotion(line, task, sid, target);
+    }
+
+    /// <summary>Queues a migrate/relocate for a service and its positive partners, unless a negative
+    /// partner sits on or moves to the target (crm-manager §7.1). Shared with automatic rebalancing.</summary>
+    private void QueueResourceMotion(string line, string task, string sid, string target)
+    {
+        foreach (var other in _rules.GetNegativePartners(sid))
+        {
+            if (!_ss.TryGetValue(other, out var osd)) continue;
+            if (osd.Node != target || (osd.Target is not null && osd.Target != target)) continue;
+            _env.Log(LogLevel.Err,
+                $"crm command '{line}' error - service '{other}' on node '{target}' in negative affinity with service '{sid}'");
+            return;
+        }
+
+        _env.Log(LogLevel.Info, $"got crm command: {line}");
+        _ss[sid].Command = new QueuedCommand(task, target);
+
+        foreach (var other in _rules.GetPositivePartners(sid))
+        {
+            if (!_ss.TryGetValue(other, out var osd) || osd.Node == target || osd.Target == target) continue;
+            _env.Log(LogLevel.Info,
+                $"crm command '{line}' - {task} service '{other}' to node '{target}' (service '{other}' in positive affinity with service '{sid}')");
+            osd.Command = new QueuedCommand(task, target);
+        }
+    }
+
+    private void EnableNodeMaintenance(string line, string node)
+    {
+        if (_disarm is not null)
+        {
+            _env.Log(LogLevel.Warning, $"ignoring maintenance command for node {node} - HA stack is disarmed");
+            return;
+        }
+        switch (_ns.Get(node))
+        {
+            case NodeState.Online:
+                _nodeRequest ??= new SortedDictionary<string, bool>(StringComparer.Ordinal);
+                _nodeRequest[node] = true;
+                break;
+            case NodeState.Maintenance:
+                _env.Log(LogLevel.Info, $"ignoring crm command - node {node} is already in maintenance state");
+                break;
+            default:
+                _env.Log(LogLevel.Err, $"crm command error - node not online: {line}");
+                break;
+        }
+    }
+
+    private void DisableNodeMaintenance(string node)
+    {
+        var state = _ns.Get(node);
+        if (state != NodeState.Maintenance)
+            _env.Log(LogLevel.Warning,
+                $"clearing maintenance of node {node} requested, but it's in state {StateNames.Of(state)}");
+        _nodeRequest ??= new SortedDictionary<string, bool>(StringComparer.Ordinal);
+        _nodeRequest[node] = false;
+    }
+
+    private void ProcessDisarmCommand(string mode)
+    {
+        if (_disarm is not null)
+        {
+            _env.Log(LogLevel.Notice, $"ignoring disarm-ha command - already in disarm state ({_disarm.State})");
+            return;
+        }
+        _env.Log(LogLevel.Info, $"got crm command: disarm-ha {mode}");
+        if (mode == "ignore")
+            foreach (var sid in _ss.Keys)
+                _env.Log(LogLevel.Info, $"disarm: suspending HA tracking for service '{sid}'");
+        _disarm = new DisarmInfo(mode, DisarmInfo.Disarming);
+    }
+
+    private void ProcessArmCommand()
+    {
+        if (_disarm is null)
+        {
+            _env.Log(LogLevel.Notice, "ignoring arm-ha command - HA stack is not disarmed");
+            return;
+        }
+        _env.Log(LogLevel.Info, "got crm command: arm-ha");
+        if (_disarm.Mode == "ignore")
+        {
+            var config = _env.ReadServiceConfig();
+            foreach (var (sid, sd) in _ss)
+            {
+                if (!config.TryGetValue(sid, out var cd) || cd.Node == sd.Node) continue;
+                _env.Log(LogLevel.Info, $"service '{sid}': updating node '{sd.Node}' => '{cd.Node}' (changed while disarmed)");
+                sd.Node = cd.Node;
+            }
+        }
+        _disarm = null;
+    }
+
+    /// <summary>Round step 13 while disarmed (crm-manager §10). Returns false when the round ends here;
+    /// otherwise <paramref name="deferred"/> holds the services still to be handled before disarming.</summary>
+    private bool HandleDisarm(out HashSet<string>? deferred)
+    {
+        deferred = null;
+        var disarm = _disarm!;
+        if (disarm.Mode is not ("freeze" or "ignore"))
+        {
+            _env.Log(LogLevel.Err, $"unknown disarm-mode '{disarm.Mode}', ignoring");
+            return false;
+        }
+
+        var waitFor = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (sid, sd) in _ss)
+        {
+            if (sd.State is not (ServiceState.Fence or ServiceState.Recovery or ServiceState.Migrate or ServiceState.Relocate))
+                continue;
+            var level = sd.State is ServiceState.Fence or ServiceState.Recovery ? LogLevel.Warning : LogLevel.Info;
+            _env.Log(level, $"deferring disarm - service '{sid}' is in '{StateNames.Of(sd.State)}' state");
+            waitFor.Add(sid);
+        }
+        if (waitFor.Count > 0)
+        {
+            deferred = waitFor;
+            return true;
+        }
+
+        foreach (var (sid, sd) in _ss)
+        {
+            bool freeze = disarm.Mode == "freeze" && sd.State is ServiceState.Started or ServiceState.Stopped
+                or ServiceState.RequestStop or ServiceState.RequestStart or ServiceState.RequestStartBalance;
+            if (freeze) _env.Log(LogLevel.Info, $"disarm: freezing service '{sid}' (was '{StateNames.Of(sd.State)}')");
+            // Prune runtime data: only state, node, uid and maintenance node survive.
+            sd.Target = null;
+            sd.Timeout = null;
+            sd.Command = null;
+            sd.FailedNodes = null;
+            sd.Running = false;
+            if (freeze)
+            {
+                sd.State = ServiceState.Freeze;
+                sd.Uid = _env.NewUid();
+            }
+        }
+
+        bool allDisarmed = _ns.States.Where(kv => kv.Value == NodeState.Online)
+            .All(kv => LrmModeOf(kv.Key) == LrmModes.Disarm && _lrmModes.ContainsKey(kv.Key));
+        if (allDisarmed && disarm.State != DisarmInfo.Disarmed)
+        {
+            _env.Log(LogLevel.Info, "all LRMs disarmed, HA stack is now fully disarmed");
+            _disarm = disarm with { State = DisarmInfo.Disarmed };
+        }
+        IsFullyDisarmed = _disarm!.State == DisarmInfo.Disarmed;
+        WriteStatus();
+        return false;
+    }
+
+    private static bool IsZero(string timeout) =>
+        double.TryParse(timeout, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value == 0;
+}

@@ -1,0 +1,211 @@
+using HaManager.Core.Environment;
+using HaManager.Core.Model;
+
+namespace HaManager.Core.Manager;
+
+/// <summary>
+/// The master's per-round logic and its in-memory state (crm-manager §4–§10). Created whenever a CRM
+/// becomes master and discarded when it stops being master. Abbreviations as in the spec:
+/// NS node status map, SS service status map, SC service configuration, sd one SS entry, cd one SC entry.
+/// </summary>
+public sealed partial class Manager
+{
+    /// <summary>Lock names a recovered service may carry from its dead node and that are safe to drop.</summary>
+    private static readonly string[] RemovableLocks =
+        ["backup", "mounted", "migrate", "clone", "rollback", "snapshot", "snapshot-delete", "suspending", "suspended"];
+
+    /// <summary>Upper bound of service-state passes per round; reaching it means the machine loops.</summary>
+    private const int MaxPassesPerRound = 1000;
+
+    private readonly IHaEnvironment _env;
+    private readonly NodeStatusTracker _ns;
+    private readonly SortedDictionary<string, ServiceStatusEntry> _ss;
+    private SortedDictionary<string, bool>? _nodeRequest;
+    private DisarmInfo? _disarm;
+    private string _schedulerMode;
+    private IOnlineUsage _usage = new BasicUsage();
+    private IPlacementRules _rules = NoPlacementRules.Instance;
+    private SortedDictionary<string, ServiceConfigEntry> _sc = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _lrmModes = new(StringComparer.Ordinal);
+    private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
+    private bool _rebalanceOnStart;
+
+    /// <summary>Takes over the persisted manager status. Throws if it cannot be read.</summary>
+    public Manager(IHaEnvironment env)
+    {
+        _env = env;
+        var persisted = env.ReadManagerStatus();
+        _ns = new NodeStatusTracker(env, persisted.NodeStatus);
+        _ss = new SortedDictionary<string, ServiceStatusEntry>(persisted.ServiceStatus, StringComparer.Ordinal);
+        _nodeRequest = persisted.NodeRequest;
+        _disarm = persisted.Disarm;
+        _schedulerMode = SchedulerModeOf(env.GetDatacenterSettings());
+        if (_schedulerMode != "basic") env.Log(LogLevel.Info, $"using scheduler mode '{_schedulerMode}'");
+    }
+
+    /// <summary>True iff the last round found the HA stack fully disarmed.</summary>
+    public bool IsFullyDisarmed { get; private set; }
+
+    /// <summary>The node status machine (read-only view for tests and tools).</summary>
+    public NodeStatusTracker NodeStatus => _ns;
+
+    /// <summary>The service status map (read-only view for tests and tools).</summary>
+    public IReadOnlyDictionary<string, ServiceStatusEntry> ServiceStatus => _ss;
+
+    private static string SchedulerModeOf(DatacenterSettings settings) =>
+        settings.Crs.TryGetValue("ha", out var mode) ? mode : "basic";
+
+    /// <summary>One manager round in the exact step order of crm-manager §5.</summary>
+    public void ManageRound()
+    {
+        var nodeInfo = _env.GetNodeInfo();
+        bool nodeListChanged = _ns.NodeListChanged(nodeInfo);
+        ReadLrmStatuses();
+        _ns.Update(nodeInfo, _lrmModes);
+
+        var localState = _ns.Get(_env.NodeName);
+        if (localState != NodeState.Online && localState != NodeState.Maintenance)
+        {
+            _env.Log(LogLevel.Info, "master seems offline");
+            return;
+        }
+
+        var settings = _env.GetDatacenterSettings();
+        string mode = SchedulerModeOf(settings);
+        if (mode != _schedulerMode)
+        {
+            _env.Log(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{mode}'");
+            _schedulerMode = mode;
+        }
+        _rebalanceOnStart = settings.Crs.TryGetValue("ha-rebalance-on-start", out var rebalance) && rebalance == "1";
+        _ = nodeListChanged; // Consumed by rule compilation (placement).
+
+        _sc = _env.ReadServiceConfig();
+        if (_disarm is null)
+        {
+            AddNewServices();
+            RemoveStaleServices();
+        }
+        RebuildUsage();
+        ProcessCrmCommands();
+
+        HashSet<string>? deferred = null;
+        if (_disarm is not null)
+        {
+            if (!HandleDisarm(out deferred)) return;
+        }
+        IsFullyDisarmed = false;
+
+        RunServicePasses(deferred);
+        WriteStatus();
+    }
+
+    private void ReadLrmStatuses()
+    {
+        var modes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var results = new Dictionary<string, LrmResult>(StringComparer.Ordinal);
+        foreach (var node in _ns.Nodes.ToList())
+        {
+            var lrm = _env.ReadLrmStatus(node);
+            foreach (var (uid, result) in lrm.Results) results.TryAdd(uid, result);
+            modes[node] = lrm.Mode ?? LrmModes.Active;
+        }
+        _lrmModes = modes;
+        _results = results;
+    }
+
+    private string LrmModeOf(string node) => _lrmModes.TryGetValue(node, out var mode) ? mode : LrmModes.Active;
+
+    private void AddNewServices()
+    {
+        foreach (var (sid, cd) in _sc)
+        {
+            if (_ss.ContainsKey(sid) || cd.State == RequestedStates.Ignored) continue;
+            _env.Log(LogLevel.Info, $"adding new service '{sid}' on node '{cd.Node}'");
+            _ss[sid] = new ServiceStatusEntry
+            {
+                State = cd.State == RequestedStates.Started ? ServiceState.RequestStart : ServiceState.RequestStop,
+                Node = cd.Node,
+                Uid = _env.NewUid(),
+            };
+        }
+    }
+
+    private void RemoveStaleServices()
+    {
+        foreach (var sid in _ss.Keys.ToList())
+        {
+            string? reason = !_sc.TryGetValue(sid, out var cd) ? "no config"
+                : cd.State == RequestedStates.Ignored ? "ignored state requested" : null;
+            if (reason is null) continue;
+            _env.Log(LogLevel.Info, $"removing stale service '{sid}' ({reason})");
+            _ss.Remove(sid);
+        }
+    }
+
+    private void RebuildUsage()
+    {
+        var usage = new BasicUsage();
+        foreach (var (node, state) in _ns.States)
+            if (state == NodeState.Online) usage.AddNode(node);
+        foreach (var (sid, sd) in _ss)
+            usage.AddServiceUsage(sid, StateNames.Of(sd.State), sd.Node, sd.Target);
+        foreach (var (sid, stats) in _env.GetBasicServiceStats().OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            if (!_ss.ContainsKey(sid)) usage.AddServiceUsage(sid, stats.State, stats.Node, null);
+        _usage = usage;
+    }
+
+    private void WriteStatus()
+    {
+        var status = new ManagerStatus
+        {
+            MasterNode = _env.NodeName,
+            NodeStatus = new SortedDictionary<string, NodeState>(
+                _ns.States.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
+            ServiceStatus = _ss,
+            Timestamp = _env.Now,
+            NodeRequest = _nodeRequest,
+            Disarm = _disarm,
+        };
+        _env.WriteManagerStatus(status);
+    }
+
+    /// <summary>The configuration the state machine sees for a service missing from SC (only possible
+    /// while disarmed): requested state <c>disabled</c>.</summary>
+    private ServiceConfigEntry ConfigOf(string sid, ServiceStatusEntry sd) =>
+        _sc.TryGetValue(sid, out var cd) ? cd
+            : new ServiceConfigEntry { Node = sd.Node, State = RequestedStates.Disabled, Type = ServiceId.TypeOf(sid) };
+
+    /// <summary>
+    /// The only way a service changes state (crm-manager §8.2): keeps node, failed nodes and maintenance
+    /// node, drops every other field, applies the parameters, re-accounts usage, renews the uid and
+    /// writes the one uniform log line.
+    /// </summary>
+    private void ChangeServiceState(string sid, ServiceStatusEntry sd, ServiceState next,
+        string? node = null, string? target = null, string? timeout = null)
+    {
+        var old = sd.State;
+        Invariant.Check(ServiceTransitions.IsAllowed(old, next),
+            $"service '{sid}': transition {StateNames.Of(old)} -> {StateNames.Of(next)} is not in the table");
+        sd.Command = null;
+        sd.Target = null;
+        sd.Timeout = null;
+        sd.Running = false;
+        sd.State = next;
+        if (node is not null) sd.Node = node;
+        sd.Target = target;
+        sd.Timeout = timeout;
+
+        _usage.RemoveServiceUsage(sid);
+        _usage.AddServiceUsage(sid, StateNames.Of(next), sd.Node, sd.Target);
+        sd.Uid = _env.NewUid();
+
+        var parameters = new List<string>(3);
+        if (node is not null) parameters.Add($"node = {node}");
+        if (target is not null) parameters.Add($"target = {target}");
+        if (timeout is not null) parameters.Add($"timeout = {timeout}");
+        string suffix = parameters.Count == 0 ? "" : $"  ({string.Join(", ", parameters)})";
+        _env.Log(LogLevel.Info,
+            $"service '{sid}': state changed from '{StateNames.Of(old)}' to '{StateNames.Of(next)}'{suffix}");
+    }
+}

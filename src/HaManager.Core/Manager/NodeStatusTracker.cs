@@ -1,0 +1,125 @@
+using HaManager.Core.Environment;
+using HaManager.Core.Model;
+
+namespace HaManager.Core.Manager;
+
+/// <summary>
+/// The master's node status machine (crm-manager §6): node states, the in-memory "last seen online"
+/// times that implement the fence delay, and fencing by acquiring a node's agent lock.
+/// <para>Transitions (pass 1, node online): unknown/gone → online; online → maintenance when its LRM
+/// reports maintenance; maintenance → online when it no longer does; fence stays. Pass 2 (node not
+/// online): online → unknown; maintenance → unknown unless the LRM still says maintenance;
+/// unknown → gone when no longer a member; gone → deleted after an hour; fence stays.</para>
+/// </summary>
+public sealed class NodeStatusTracker
+{
+    private readonly IHaEnvironment _env;
+    private readonly SortedDictionary<string, NodeState> _states;
+    private readonly Dictionary<string, long> _lastOnline = new(StringComparer.Ordinal);
+
+    /// <summary>Takes over the persisted node states of a previous master (timers start empty).</summary>
+    public NodeStatusTracker(IHaEnvironment env, SortedDictionary<string, NodeState> persisted)
+    {
+        _env = env;
+        _states = new SortedDictionary<string, NodeState>(persisted, StringComparer.Ordinal);
+    }
+
+    /// <summary>The node status map (NS), ordinal by node.</summary>
+    public IReadOnlyDictionary<string, NodeState> States => _states;
+
+    /// <summary>The state of a node; <see cref="NodeState.Unknown"/> when absent.</summary>
+    public NodeState Get(string node) => _states.TryGetValue(node, out var s) ? s : NodeState.Unknown;
+
+    /// <summary>True iff the node is <see cref="NodeState.Online"/>.</summary>
+    public bool IsOnline(string node) => Get(node) == NodeState.Online;
+
+    /// <summary>Nodes in NS, ordinal.</summary>
+    public IEnumerable<string> Nodes => _states.Keys;
+
+    /// <summary>True iff the member list and NS differ (round step 2).</summary>
+    public bool NodeListChanged(NodeInfo info) =>
+        info.Online.Keys.Any(n => !_states.ContainsKey(n)) || _states.Keys.Any(n => !info.Online.ContainsKey(n));
+
+    /// <summary>Round step 4: both passes of crm-manager §6.2.</summary>
+    public void Update(NodeInfo info, IReadOnlyDictionary<string, string> lrmModes)
+    {
+        long now = _env.Now;
+        var online = info.Online.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+        foreach (var node in online)
+        {
+            _lastOnline[node] = now;
+            bool maintenanceMode = ModeOf(lrmModes, node) == LrmModes.Maintenance;
+            switch (Get(node))
+            {
+                case NodeState.Online when maintenanceMode: Set(node, NodeState.Maintenance); break;
+                case NodeState.Unknown or NodeState.Gone: Set(node, NodeState.Online); break;
+                case NodeState.Maintenance when !maintenanceMode: Set(node, NodeState.Online); break;
+            }
+        }
+
+        var onlineSet = online.ToHashSet(StringComparer.Ordinal);
+        foreach (var node in _states.Keys.Where(n => !onlineSet.Contains(n)).ToList())
+        {
+            switch (Get(node))
+            {
+                case NodeState.Online:
+                    Set(node, NodeState.Unknown);
+                    break;
+                case NodeState.Maintenance when ModeOf(lrmModes, node) != LrmModes.Maintenance:
+                    Set(node, NodeState.Unknown);
+                    break;
+                case NodeState.Unknown when !info.Online.ContainsKey(node):
+                    Set(node, NodeState.Gone);
+                    break;
+                case NodeState.Gone when IsOfflineDelayed(node, Constants.GoneNodeForgetSeconds):
+                    _states.Remove(node);
+                    _lastOnline.Remove(node);
+                    _env.Log(LogLevel.Notice, $"deleting gone node '{node}', not a cluster member anymore.");
+                    break;
+            }
+        }
+    }
+
+    private static string ModeOf(IReadOnlyDictionary<string, string> modes, string node) =>
+        modes.TryGetValue(node, out var mode) ? mode : LrmModes.Active;
+
+    /// <summary>True iff the node has not been seen online for <paramref name="delay"/> seconds; the
+    /// first call for a node never seen by this master arms the timer (crm-manager §6.3).</summary>
+    public bool IsOfflineDelayed(string node, long delay = Constants.FenceDelaySeconds)
+    {
+        if (Get(node) == NodeState.Online) return false;
+        long now = _env.Now;
+        if (!_lastOnline.TryGetValue(node, out long last))
+        {
+            _lastOnline[node] = now;
+            return false;
+        }
+        return now - last >= delay;
+    }
+
+    /// <summary>Marks the node for fencing and tries to fence it by taking its agent lock
+    /// (crm-manager §6.4). True iff the node is now proven fenced.</summary>
+    public bool FenceNode(string node)
+    {
+        if (Get(node) != NodeState.Fence)
+        {
+            Set(node, NodeState.Fence);
+            _env.SendFenceNotification("FENCE", $"Try to fence node '{node}'", node);
+        }
+        if (!_env.TryGetAgentLock(node)) return false;
+        string acknowledged = $"fencing: acknowledged - got agent lock for node '{node}'";
+        _env.Log(LogLevel.Info, acknowledged);
+        Set(node, NodeState.Unknown);
+        _env.SendFenceNotification("SUCCEED", acknowledged, node);
+        return true;
+    }
+
+    private void Set(string node, NodeState state)
+    {
+        var old = Get(node);
+        _states[node] = state;
+        if (old == state) return;
+        _env.Log(LogLevel.Info,
+            $"node '{node}': state changed from '{StateNames.Of(old)}' => '{StateNames.Of(state)}'");
+    }
+}

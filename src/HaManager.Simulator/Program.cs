@@ -1,0 +1,3 @@
+using HaManager.Simulator;
+
+return SimulatorCli.Execute(args, Console.Out, Console.Error);

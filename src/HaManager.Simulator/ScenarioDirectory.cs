@@ -1,0 +1,80 @@
+using System.Text.Json;
+using HaManager.Core.Formats;
+
+namespace HaManager.Simulator;
+
+/// <summary>Loads an upstream-format scenario directory (simulator §2.1): <c>cmdlist</c>,
+/// <c>hardware_status</c>, <c>service_config</c>, <c>manager_status</c>, <c>datacenter.cfg</c> (JSON),
+/// <c>service_status_&lt;node&gt;</c>, <c>rules_config</c>, <c>groups</c>, <c>log.expect</c>.</summary>
+public static class ScenarioDirectory
+{
+    private static readonly JsonDocumentOptions Options = new() { AllowTrailingCommas = false };
+
+    /// <summary>Reads the directory; throws <see cref="ScenarioLoadException"/> on bad input.</summary>
+    public static ScenarioInput Load(string dir)
+    {
+        var input = new ScenarioInput { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)) };
+        string? Text(string file) => File.Exists(Path.Combine(dir, file)) ? File.ReadAllText(Path.Combine(dir, file)) : null;
+
+        string cmdlist = Text("cmdlist") ?? throw new ScenarioLoadException($"missing file '{Path.Combine(dir, "cmdlist")}'");
+        input.Commands = ParseJson(cmdlist, "cmdlist", root => root.EnumerateArray()
+            .Select(batch => batch.EnumerateArray().Select(c => c.GetString() ?? "").ToList()).ToList());
+
+        input.Hardware = Text("hardware_status") is { } hw
+            ? ParseJson(hw, "hardware_status", ParseHardware)
+            : ScenarioInput.DefaultHardware();
+        input.Services = Text("service_config") is { } sc
+            ? ParseJson(sc, "service_config", ParseServices)
+            : ScenarioInput.DefaultServices();
+        input.ManagerStatusJson = Text("manager_status");
+        input.DatacenterJson = Text("datacenter.cfg");
+        input.RulesConfig = Text("rules_config");
+        input.GroupsConfig = Text("groups");
+        input.ExpectedLog = Text("log.expect");
+        foreach (var node in input.Hardware.Keys)
+            if (Text($"service_status_{node}") is { } running)
+                input.Running[node] = ParseJson(running, $"service_status_{node}", root => root.EnumerateObject()
+                    .ToDictionary(p => p.Name, p => StatusJson.Scalar(p.Value) is { } v && v != "0", StringComparer.Ordinal));
+        return input;
+    }
+
+    private static T ParseJson<T>(string text, string file, Func<JsonElement, T> read)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text, Options);
+            return read(doc.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new ScenarioLoadException($"{file}: {e.Message}");
+        }
+    }
+
+    private static SortedDictionary<string, NodeHardwareInput> ParseHardware(JsonElement root)
+    {
+        var nodes = new SortedDictionary<string, NodeHardwareInput>(StringComparer.Ordinal);
+        foreach (var p in root.EnumerateObject())
+        {
+            var node = new NodeHardwareInput();
+            if (p.Value.TryGetProperty("power", out var power)) node.Power = power.GetString() ?? "off";
+            if (p.Value.TryGetProperty("network", out var network)) node.Network = network.GetString() ?? "off";
+            if (p.Value.TryGetProperty("pve-manager-version", out var version)) node.Version = version.GetString();
+            nodes[p.Name] = node;
+        }
+        return nodes;
+    }
+
+    private static SortedDictionary<string, SortedDictionary<string, string>> ParseServices(JsonElement root)
+    {
+        var services = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var p in root.EnumerateObject())
+        {
+            var props = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var kv in p.Value.EnumerateObject())
+                if (StatusJson.Scalar(kv.Value) is { } v) props[kv.Name] = v;
+            services[p.Name] = props;
+        }
+        return services;
+    }
+}

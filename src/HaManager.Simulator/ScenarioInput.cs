@@ -1,0 +1,68 @@
+namespace HaManager.Simulator;
+
+/// <summary>One node of the simulated hardware as given by a scenario.</summary>
+public sealed class NodeHardwareInput
+{
+    /// <summary><c>on</c> or <c>off</c>.</summary>
+    public string Power { get; set; } = "off";
+    /// <summary><c>on</c> or <c>off</c>.</summary>
+    public string Network { get; set; } = "off";
+    /// <summary>Management software version; null means <c>9.0.0~2</c>.</summary>
+    public string? Version { get; set; }
+}
+
+/// <summary>
+/// Everything a scenario gives the simulator (simulator §2.1), whichever format it came from: an
+/// upstream-style directory or one of our YAML files. Texts are kept raw where later parts
+/// (rules, groups, statistics) parse them.
+/// </summary>
+public sealed class ScenarioInput
+{
+    /// <summary>Scenario name for reports.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Node name → hardware; the key set is the fixed node set.</summary>
+    public SortedDictionary<string, NodeHardwareInput> Hardware { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>sid → raw properties (values as text; <c>node</c> required).</summary>
+    public SortedDictionary<string, SortedDictionary<string, string>> Services { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The pre-seeded manager status JSON, or null.</summary>
+    public string? ManagerStatusJson { get; set; }
+
+    /// <summary>The datacenter.cfg JSON, or null.</summary>
+    public string? DatacenterJson { get; set; }
+
+    /// <summary>The command batches.</summary>
+    public List<List<string>> Commands { get; set; } = [];
+
+    /// <summary>Node → (sid → running) from <c>service_status_&lt;node&gt;</c>.</summary>
+    public Dictionary<string, Dictionary<string, bool>> Running { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Raw <c>rules_config</c> text, or null.</summary>
+    public string? RulesConfig { get; set; }
+
+    /// <summary>Raw <c>groups</c> text, or null.</summary>
+    public string? GroupsConfig { get; set; }
+
+    /// <summary>The expected log, or null.</summary>
+    public string? ExpectedLog { get; set; }
+
+    /// <summary>The three default nodes used when a scenario names none.</summary>
+    public static SortedDictionary<string, NodeHardwareInput> DefaultHardware() => new(StringComparer.Ordinal)
+    {
+        ["node1"] = new(), ["node2"] = new(), ["node3"] = new(),
+    };
+
+    /// <summary>vm:101…vm:106 spread over node1..3, without state, used when a scenario names no services.</summary>
+    public static SortedDictionary<string, SortedDictionary<string, string>> DefaultServices()
+    {
+        var services = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
+        for (int i = 0; i < 6; i++)
+            services[$"vm:{101 + i}"] = new(StringComparer.Ordinal) { ["node"] = $"node{i % 3 + 1}" };
+        return services;
+    }
+}
+
+/// <summary>A scenario that cannot be loaded (bad JSON, bad sid, missing node…): the run never starts.</summary>
+public sealed class ScenarioLoadException(string message) : Exception(message);

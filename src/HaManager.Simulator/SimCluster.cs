@@ -1,0 +1,319 @@
+using System.Globalization;
+using System.Text.Json;
+using HaManager.Core;
+using HaManager.Core.Crm;
+using HaManager.Core.Environment;
+using HaManager.Core.Formats;
+using HaManager.Core.Lrm;
+using HaManager.Core.Model;
+
+namespace HaManager.Simulator;
+
+/// <summary>Runtime state of one simulated node (simulator §7).</summary>
+public sealed class SimNode(string name)
+{
+    /// <summary>Node name.</summary>
+    public string Name { get; } = name;
+    /// <summary>Power switch.</summary>
+    public bool Power { get; set; }
+    /// <summary>Network switch.</summary>
+    public bool Network { get; set; }
+    /// <summary>Online means power and network on.</summary>
+    public bool Online => Power && Network;
+    /// <summary>cfs read/write works.</summary>
+    public bool CfsRw { get; set; } = true;
+    /// <summary>cfs state update works.</summary>
+    public bool CfsUpdate { get; set; } = true;
+    /// <summary><c>reboot</c>, <c>shutdown</c> or null.</summary>
+    public string? ShutdownFlag { get; set; }
+    /// <summary>Set by <c>crm &lt;node&gt; stop</c>.</summary>
+    public bool CrmStop { get; set; }
+    /// <summary>Set by <c>restart-lrm</c>.</summary>
+    public bool LrmRestart { get; set; }
+    /// <summary>Management software version.</summary>
+    public string Version { get; set; } = "9.0.0~2";
+    /// <summary>The CRM daemon, if running.</summary>
+    public CrmDaemon? Crm { get; set; }
+    /// <summary>The LRM daemon, if running.</summary>
+    public LrmDaemon? Lrm { get; set; }
+    /// <summary>The CRM's environment (lives as long as the node).</summary>
+    public SimEnvironment CrmEnv { get; set; } = null!;
+    /// <summary>The LRM's environment (lives as long as the node).</summary>
+    public SimEnvironment LrmEnv { get; set; } = null!;
+    /// <summary>sid → running on this node.</summary>
+    public Dictionary<string, bool> RunningServices { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The simulated cluster shared by all simulated daemons (simulator §1, §7): nodes, quorum, cluster
+/// locks, watchdogs, the cluster store (with value semantics) and the run-wide counters.
+/// </summary>
+public sealed class SimCluster
+{
+    private const string CfsError = "cfs connection refused - not mounted?\n";
+
+    private readonly Dictionary<string, (string Node, long Time)> _locks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Node, long UpdateTime)> _watchdogs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LrmStatus> _lrmStatus = new(StringComparer.Ordinal);
+    private ManagerStatus? _managerStatus;
+    private long _uidCounter;
+    private long _watchdogCounter;
+
+    /// <summary>Builds the cluster from a scenario (simulator §2.3).</summary>
+    public SimCluster(ScenarioInput input, SimLog log)
+    {
+        Log = log;
+        foreach (var (name, hw) in input.Hardware)
+        {
+            var node = new SimNode(name) { Power = hw.Power == "on", Network = hw.Network == "on" };
+            if (hw.Version is not null) node.Version = hw.Version;
+            Nodes.Add(node);
+        }
+        foreach (var (sid, props) in input.Services)
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(sid, @"^(vm|ct|fa):(\d+)$"))
+                throw new ScenarioLoadException($"implement me - unsupported service id '{sid}'");
+            if (!props.TryGetValue("node", out var n) || n.Length == 0)
+                throw new ScenarioLoadException($"service '{sid}' without assigned node!");
+            ServiceConfig[sid] = new SortedDictionary<string, string>(props, StringComparer.Ordinal);
+        }
+        if (input.ManagerStatusJson is { } ms)
+        {
+            try { _managerStatus = StatusJson.ParseManagerStatus(ms); }
+            catch (Exception e) when (e is JsonException or FormatException)
+            {
+                throw new ScenarioLoadException($"manager_status: {e.Message}");
+            }
+        }
+        Datacenter = ParseDatacenter(input.DatacenterJson);
+        foreach (var (node, running) in input.Running)
+            foreach (var (sid, on) in running) NodeByName(node).RunningServices[sid] = on;
+        foreach (var node in Nodes)
+        {
+            node.CrmEnv = new SimEnvironment(this, node, "crm");
+            node.LrmEnv = new SimEnvironment(this, node, "lrm");
+        }
+    }
+
+    /// <summary>The shared log.</summary>
+    public SimLog Log { get; }
+
+    /// <summary>Global clock (simulator §5.2).</summary>
+    public long Time { get; set; }
+
+    /// <summary>Nodes in ordinal order.</summary>
+    public List<SimNode> Nodes { get; } = [];
+
+    /// <summary>Raw resource configuration: sid → properties.</summary>
+    public SortedDictionary<string, SortedDictionary<string, string>> ServiceConfig { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The datacenter settings of the run.</summary>
+    public DatacenterSettings Datacenter { get; }
+
+    /// <summary>The CRM command queue text.</summary>
+    public string CrmCommands { get; set; } = "";
+
+    /// <summary>The LRM start-up flag shared by every LRM of the run (simulator §10).</summary>
+    public LrmStartupGate LrmStartupGate { get; } = new();
+
+    /// <summary><c>fa</c> start-failure counters, run-wide per sid.</summary>
+    public Dictionary<string, int> FailingStartCounters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>fa</c> migrate-failure counters, run-wide per sid.</summary>
+    public Dictionary<string, int> FailingMigrateCounters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The node with that name.</summary>
+    public SimNode NodeByName(string name) =>
+        Nodes.Find(n => n.Name == name) ?? throw new SimulationFatalException($"sim_hardware_cmd: no such node '{name}'\n");
+
+    /// <summary>True iff a node of that name exists.</summary>
+    public bool HasNode(string name) => Nodes.Exists(n => n.Name == name);
+
+    /// <summary>Writes a line with the simulator's own logger (global clock, untruncated level).</summary>
+    public void HardwareLog(string level, string message, string id = "hardware") => Log.Write(level, Time, id, message);
+
+    // ---- Quorum (simulator §7.2)
+
+    /// <summary>More than half of the nodes are online.</summary>
+    public bool IsClusterQuorate() => Nodes.Count(n => n.Online) > Nodes.Count / 2;
+
+    /// <summary>Membership as every node sees it.</summary>
+    public NodeInfo GetNodeInfo()
+    {
+        bool quorate = IsClusterQuorate();
+        var online = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var n in Nodes) online[n.Name] = quorate && n.Online;
+        return new NodeInfo(online, quorate);
+    }
+
+    /// <summary>The node may act: it is online and the cluster is quorate.</summary>
+    public bool IsQuorate(SimNode node) => node.Online && IsClusterQuorate();
+
+    // ---- Cluster locks (simulator §7.3); times are the caller's clock.
+
+    /// <summary>Acquire or renew.</summary>
+    public bool TryGetLock(string name, SimEnvironment caller)
+    {
+        if (!IsQuorate(caller.Node)) return false;
+        long now = caller.Now;
+        string me = caller.Node.Name;
+        if (_locks.TryGetValue(name, out var held) && now - held.Time <= Constants.LockTimeoutSeconds)
+        {
+            if (held.Node != me) return false;
+            _locks[name] = (me, now);
+            return true;
+        }
+        _locks[name] = (me, now);
+        caller.Log(LogLevel.Info, $"got lock '{name}'");
+        return true;
+    }
+
+    /// <summary>Release.</summary>
+    public bool ReleaseLock(string name, SimEnvironment caller)
+    {
+        if (!IsQuorate(caller.Node) || !_locks.TryGetValue(name, out var held)) return false;
+        if (caller.Now - held.Time > Constants.LockTimeoutSeconds) return true;
+        if (held.Node != caller.Node.Name) return false;
+        _locks.Remove(name);
+        return true;
+    }
+
+    // ---- Watchdogs (simulator §7.4), global clock.
+
+    /// <summary>Opens a watchdog for a node.</summary>
+    public string OpenWatchdog(SimNode node)
+    {
+        string handle = $"WD:{node.Name}:{++_watchdogCounter}";
+        _watchdogs[handle] = (node.Name, Time);
+        return handle;
+    }
+
+    /// <summary>Feeds it; fatal if unknown or expired.</summary>
+    public void UpdateWatchdog(string handle)
+    {
+        var wd = LiveWatchdog(handle);
+        _watchdogs[handle] = (wd.Node, Time);
+    }
+
+    /// <summary>Closes it; fatal if unknown or expired.</summary>
+    public void CloseWatchdog(string handle)
+    {
+        LiveWatchdog(handle);
+        _watchdogs.Remove(handle);
+    }
+
+    private (string Node, long UpdateTime) LiveWatchdog(string handle)
+    {
+        if (!_watchdogs.TryGetValue(handle, out var wd)) throw new SimulationFatalException($"no such watchdog handle '{handle}'\n");
+        if (Time - wd.UpdateTime > Constants.WatchdogTimeoutSeconds) throw new SimulationFatalException("watchdog expired");
+        return wd;
+    }
+
+    /// <summary>Deletes the node's expired watchdogs; true iff there was one.</summary>
+    public bool CheckWatchdogExpired(SimNode node)
+    {
+        var expired = _watchdogs.Where(kv => kv.Value.Node == node.Name && Time - kv.Value.UpdateTime > Constants.WatchdogTimeoutSeconds)
+            .Select(kv => kv.Key).ToList();
+        foreach (var h in expired) _watchdogs.Remove(h);
+        return expired.Count > 0;
+    }
+
+    /// <summary>Drops every watchdog of a node (power-off).</summary>
+    public void DropWatchdogs(SimNode node)
+    {
+        foreach (var h in _watchdogs.Where(kv => kv.Value.Node == node.Name).Select(kv => kv.Key).ToList()) _watchdogs.Remove(h);
+    }
+
+    // ---- The cluster store (simulator §2.4): value semantics, cfs gates (§7.5).
+
+    /// <summary>Throws the cfs error if the node's cfs is not readable/writable.</summary>
+    public static void CheckCfs(SimNode node)
+    {
+        if (!node.CfsRw) throw new HaEnvironmentException(CfsError);
+    }
+
+    /// <summary>A copy of the manager status.</summary>
+    public ManagerStatus ReadManagerStatus() => _managerStatus?.Clone() ?? new ManagerStatus();
+
+    /// <summary>Stores a snapshot.</summary>
+    public void WriteManagerStatus(ManagerStatus status) => _managerStatus = status.Clone();
+
+    /// <summary>A copy of a node's LRM status.</summary>
+    public LrmStatus ReadLrmStatus(string node) => _lrmStatus.TryGetValue(node, out var s) ? s.Clone() : new LrmStatus();
+
+    /// <summary>Stores a snapshot.</summary>
+    public void WriteLrmStatus(string node, LrmStatus status) => _lrmStatus[node] = status.Clone();
+
+    /// <summary>A fresh uid.</summary>
+    public string NewUid() => $"uid{++_uidCounter}";
+
+    /// <summary>The resource configuration with the simulator's defaults (simulator §2.1).</summary>
+    public SortedDictionary<string, ServiceConfigEntry> ReadServiceConfig()
+    {
+        var config = new SortedDictionary<string, ServiceConfigEntry>(StringComparer.Ordinal);
+        foreach (var (sid, props) in ServiceConfig) config[sid] = ToEntry(sid, props);
+        return config;
+    }
+
+    private static ServiceConfigEntry ToEntry(string sid, IReadOnlyDictionary<string, string> props)
+    {
+        string state = props.TryGetValue("state", out var s) && s.Length > 0 ? s : RequestedStates.Disabled;
+        if (state == RequestedStates.Enabled) state = RequestedStates.Started;
+        return new ServiceConfigEntry
+        {
+            Node = props.TryGetValue("node", out var node) ? node : "",
+            State = state,
+            Type = ServiceId.TypeOf(sid),
+            Failback = !props.TryGetValue("failback", out var fb) || Number(fb) != 0,
+            MaxRestart = props.TryGetValue("max_restart", out var mr) ? (int)Number(mr) : 1,
+            MaxRelocate = props.TryGetValue("max_relocate", out var ml) ? (int)Number(ml) : 1,
+            Group = props.TryGetValue("group", out var g) ? g : null,
+            Comment = props.TryGetValue("comment", out var c) ? c : null,
+        };
+    }
+
+    private static double Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : 0;
+
+    /// <summary>Per sid: set and delete properties (not cfs gated).</summary>
+    public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes)
+    {
+        foreach (var (sid, change) in changes.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (!ServiceConfig.TryGetValue(sid, out var props)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
+            foreach (var (k, v) in change.Set) props[k] = v;
+            foreach (var k in change.Delete) props.Remove(k);
+        }
+    }
+
+    /// <summary>Every configured resource as usage input (simulator §8.4).</summary>
+    public IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats()
+    {
+        var stats = new Dictionary<string, ServiceStats>(StringComparer.Ordinal);
+        foreach (var (sid, cd) in ReadServiceConfig())
+            stats[sid] = new ServiceStats(cd.Node, cd.State, cd.State == RequestedStates.Started);
+        return stats;
+    }
+
+    private static DatacenterSettings ParseDatacenter(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return DatacenterSettings.Empty;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            string? policy = null;
+            if (root.TryGetProperty("ha", out var ha) && ha.ValueKind == JsonValueKind.Object
+                && ha.TryGetProperty("shutdown_policy", out var p)) policy = p.GetString();
+            var crs = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (root.TryGetProperty("crs", out var c) && c.ValueKind == JsonValueKind.Object)
+                foreach (var kv in c.EnumerateObject())
+                    if (StatusJson.Scalar(kv.Value) is { } v) crs[kv.Name] = v;
+            return new DatacenterSettings(policy, crs);
+        }
+        catch (JsonException e)
+        {
+            throw new ScenarioLoadException($"datacenter.cfg: {e.Message}");
+        }
+    }
+}

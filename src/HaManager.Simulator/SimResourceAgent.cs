@@ -1,0 +1,111 @@
+using HaManager.Core.Environment;
+
+namespace HaManager.Simulator;
+
+/// <summary>
+/// Simulated VMs, containers and the failing <c>fa</c> type (simulator §8). Running state is the
+/// calling node's running map; locks are the <c>lock</c> property of the service configuration.
+/// <c>fa:&lt;a&gt;&lt;b&gt;&lt;c&gt;[d[e[f]]]</c>: b failed starts, c failed migrations before success,
+/// d≠0 stop never works, f≠0 failures only on node&lt;f&gt;; counters are run-wide per sid.
+/// </summary>
+public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, string type) : IResourceAgent
+{
+    private Dictionary<string, bool> Running => env.Node.RunningServices;
+
+    private string? LockOf(string sid) =>
+        cluster.ServiceConfig.TryGetValue(sid, out var props) && props.TryGetValue("lock", out var l) ? l : null;
+
+    /// <inheritdoc/>
+    public bool CheckRunning(string sid) => Running.TryGetValue(sid, out bool on) && on;
+
+    /// <inheritdoc/>
+    public void Start(string sid)
+    {
+        if (type == "fa" && FailsNow(sid, FailingDigit(sid, 1), cluster.FailingStartCounters)) return;
+        if (LockOf(sid) is { } l)
+        {
+            env.Log(LogLevel.Err, $"service '{sid}' locked ({l}), unable to start!");
+            return;
+        }
+        Running[sid] = true;
+    }
+
+    /// <inheritdoc/>
+    public void Shutdown(string sid, string? timeout)
+    {
+        if (type == "fa" && FailingDigit(sid, 3) != 0 && Digits(sid).Length >= 3) return;
+        if (LockOf(sid) is { } l)
+        {
+            env.Log(LogLevel.Err, $"service '{sid}' locked ({l}), unable to shutdown!");
+            return;
+        }
+        Running[sid] = false;
+    }
+
+    /// <inheritdoc/>
+    public bool Migrate(string sid, string target, bool online)
+    {
+        if (type == "fa" && FailsNow(sid, FailingDigit(sid, 2), cluster.FailingMigrateCounters)) return false;
+        if (type == "ct" && online && CheckRunning(sid))
+        {
+            env.Log(LogLevel.Warning, "unable to live migrate running container, fallback to relocate");
+            online = false;
+        }
+        string kind = online ? "migrate" : "relocate";
+        env.Log(LogLevel.Info, $"service {sid} - start {kind} to node '{target}'");
+        if (LockOf(sid) is { } l)
+        {
+            env.Log(LogLevel.Err, $"service '{sid}' locked ({l}), unable to {kind}!");
+            return false;
+        }
+        if (!online && CheckRunning(sid))
+        {
+            env.Log(LogLevel.Info, $"stopping service {sid} (relocate)");
+            Shutdown(sid, null);
+            env.Log(LogLevel.Info, $"service status {sid} stopped");
+        }
+        var props = cluster.ServiceConfig[sid];
+        if (props.GetValueOrDefault("node") != env.NodeName)
+            throw new SimulationFatalException($"service '{sid}' not on node '{env.NodeName}'\n");
+        props["node"] = target;
+        env.Log(LogLevel.Info, $"service {sid} - end {kind} to node '{target}'");
+        Running.Remove(sid);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public string? RemoveLocks(string sid, IReadOnlyList<string> lockNames)
+    {
+        if (!cluster.ServiceConfig.TryGetValue(sid, out var props) || !props.TryGetValue("lock", out var l)) return null;
+        if (!lockNames.Contains(l)) return null;
+        props.Remove("lock");
+        return l;
+    }
+
+    private static string Digits(string sid) => sid[(sid.IndexOf(':') + 1)..];
+
+    /// <summary>The digit at <paramref name="index"/> of the id (0 when absent).</summary>
+    private static int FailingDigit(string sid, int index)
+    {
+        string digits = Digits(sid);
+        return index < digits.Length ? digits[index] - '0' : 0;
+    }
+
+    /// <summary>Counts an attempt and tells whether it fails (simulator §8.3).</summary>
+    private bool FailsNow(string sid, int failures, Dictionary<string, int> counters)
+    {
+        string digits = Digits(sid);
+        if (digits.Length < 3) return false;
+        int onlyOn = FailingDigit(sid, 5);
+        if (onlyOn != 0 && env.NodeName != $"node{onlyOn}")
+        {
+            counters[sid] = 0;
+            return false;
+        }
+        int count = counters.GetValueOrDefault(sid) + 1;
+        counters[sid] = count;
+        if (failures >= count) return true;
+        counters[sid] = 0;
+        return false;
+    }
+}

@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HaManager.Core.Environment;
+
+namespace HaManager.Simulator;
+
+// The script commands (simulator §6): parsed, logged as `execute <command>` with the caller's id,
+// then applied. Validation of the action happens after the execute line, as upstream does.
+public sealed partial class Simulation
+{
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"^[a-z]+:\S+$")]
+    private static partial Regex SidPattern();
+
+    /// <summary>Executes one hardware command with the given log id.</summary>
+    public void ExecuteHardwareCommand(string command, string logId)
+    {
+        var parts = Whitespace().Split(command.Trim());
+        string cmd = parts[0];
+        if (parts.Length < 2) throw new SimulationFatalException("sim_hardware_cmd: no node or service for command specified");
+        string objectId = parts[1];
+        string action = parts.Length > 2 ? parts[2] : "";
+        var parameters = parts.Skip(3).ToArray();
+
+        if (cmd == "service")
+        {
+            if (!SidPattern().IsMatch(objectId))
+                throw new SimulationFatalException("value does not look like a valid ha resource id\n");
+        }
+        else if (!_cluster.HasNode(objectId))
+            throw new SimulationFatalException($"sim_hardware_cmd: no such node '{objectId}'\n");
+
+        _cluster.HardwareLog("info", $"execute {command}", logId);
+
+        switch (cmd)
+        {
+            case "power": Power(_cluster.NodeByName(objectId), action); break;
+            case "network": _cluster.NodeByName(objectId).Network = OnOff(action, command); break;
+            case "cfs": Cfs(_cluster.NodeByName(objectId), action, parameters, command); break;
+            case "pve-manager-version" when action == "set" && parameters.Length > 0:
+                _cluster.NodeByName(objectId).Version = parameters[0];
+                break;
+            case "reboot" or "shutdown": RebootOrShutdown(_cluster.NodeByName(objectId), cmd); break;
+            case "restart-lrm":
+                var node = _cluster.NodeByName(objectId);
+                if (node.Lrm is not null)
+                {
+                    node.LrmRestart = true;
+                    node.Lrm.ShutdownRequest();
+                }
+                break;
+            case "crm": Crm(_cluster.NodeByName(objectId), action, parameters); break;
+            case "service": Service(objectId, action, parameters); break;
+            default: throw new SimulationFatalException($"sim_hardware_cmd: unknown command '{command}'\n");
+        }
+    }
+
+    private static bool OnOff(string value, string command) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new SimulationFatalException($"sim_hardware_cmd: unknown command '{command}'\n"),
+    };
+
+    private void Power(SimNode node, string action)
+    {
+        bool on = action switch
+        {
+            "on" => true,
+            "off" => false,
+            _ => throw new SimulationFatalException($"sim_hardware_cmd: unknown action '{action}'"),
+        };
+        if (on)
+        {
+            if (!node.Power)
+            {
+                CreateCrm(node);
+                CreateLrm(node);
+                node.LrmRestart = false;
+                node.CfsRw = true;
+                node.CfsUpdate = true;
+            }
+            node.Power = true;
+            node.Network = true;
+        }
+        else
+        {
+            if (node.Power)
+            {
+                if (node.Crm is not null)
+                {
+                    node.CrmEnv.Log(LogLevel.Info, "killed by poweroff");
+                    node.Crm = null;
+                }
+                if (node.Lrm is not null)
+                {
+                    node.LrmEnv.Log(LogLevel.Info, "killed by poweroff");
+                    node.Lrm = null;
+                    node.LrmRestart = false;
+                }
+                _cluster.DropWatchdogs(node);
+                node.RunningServices.Clear();
+            }
+            node.Power = false;
+            node.Network = false;
+        }
+        node.ShutdownFlag = null;
+    }
+
+    private static void Cfs(SimNode node, string action, string[] parameters, string command)
+    {
+        if (parameters.Length == 0 || parameters[0] is not ("work" or "fail"))
+            throw new SimulationFatalException($"sim_hardware_cmd: unknown command '{command}'\n");
+        bool works = parameters[0] == "work";
+        switch (action)
+        {
+            case "rw": node.CfsRw = works; break;
+            case "update": node.CfsUpdate = works; break;
+            default: throw new SimulationFatalException($"sim_hardware_cmd: unknown command '{command}'\n");
+        }
+    }
+
+    private static void RebootOrShutdown(SimNode node, string kind)
+    {
+        node.ShutdownFlag = kind;
+        node.Lrm?.ShutdownRequest();
+    }
+
+    private void Crm(SimNode node, string action, string[] parameters)
+    {
+        switch (action)
+        {
+            case "stop":
+                if (node.Crm is not null)
+                {
+                    node.CrmStop = true;
+                    node.Crm.ShutdownRequest();
+                }
+                break;
+            case "start": CreateCrm(node); break;
+            case "enable-node-maintenance" or "disable-node-maintenance":
+                QueueCrmCommand($"{action} {node.Name}");
+                break;
+            case "disarm-ha":
+                string mode = parameters.Length > 0 ? parameters[0] : "";
+                if (mode is not ("freeze" or "ignore"))
+                    throw new SimulationFatalException($"sim_hardware_cmd: unknown resource mode '{mode}'\n");
+                QueueCrmCommand($"disarm-ha {mode}");
+                break;
+            case "arm-ha": QueueCrmCommand("arm-ha"); break;
+            default: throw new SimulationFatalException($"sim_hardware_cmd: unknown action '{action}'");
+        }
+    }
+
+    private void QueueCrmCommand(string line) => _cluster.CrmCommands += line + "\n";
+
+    private void Service(string sid, string action, string[] parameters)
+    {
+        var config = _cluster.ServiceConfig;
+        string? First() => parameters.Length > 0 ? parameters[0] : null;
+        SortedDictionary<string, string> Existing() =>
+            config.TryGetValue(sid, out var props) ? props : throw new SimulationFatalException($"no such service '{sid}'");
+
+        switch (action)
+        {
+            case "started" or "disabled" or "stopped" or "ignored":
+                Existing()["state"] = action;
+                break;
+            case "migrate" or "relocate":
+                string target = First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing target node for '{action}' command");
+                QueueCrmCommand($"{action} {sid} {target}");
+                break;
+            case "stop":
+                string timeout = First() ?? throw new SimulationFatalException("sim_hardware_cmd: missing timeout for 'stop' command");
+                QueueCrmCommand($"stop {sid} {timeout}");
+                break;
+            case "add":
+                if (config.ContainsKey(sid)) throw new SimulationFatalException($"resource ID '{sid}' already defined\n");
+                string node = First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing node for '{action}' command");
+                config[sid] = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["node"] = node,
+                    ["state"] = parameters.Length > 1 ? parameters[1] : "started",
+                };
+                bool running = parameters.Length > 2 && parameters[2] != "0";
+                _cluster.NodeByName(node).RunningServices[sid] = running;
+                break;
+            case "delete":
+                Existing();
+                config.Remove(sid);
+                break;
+            case "lock":
+                Existing()["lock"] = First() ?? "backup";
+                break;
+            case "unlock":
+                var props = Existing();
+                if (props.TryGetValue("lock", out var current) && (First() is null || First() == current)) props.Remove("lock");
+                break;
+            case "manual-migrate":
+                var entry = Existing();
+                bool ignored = entry.GetValueOrDefault("state") == "ignored"
+                    || _cluster.ReadManagerStatus().Disarm?.Mode == "ignore";
+                if (!ignored)
+                    throw new SimulationFatalException(
+                        "sim_hardware_cmd: manual-migrate requires service in 'ignored' state or disarm-ha ignore mode\n");
+                entry["node"] = First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing target node for '{action}' command");
+                break;
+            default:
+                throw new SimulationFatalException($"sim_hardware_cmd: unknown service action '{action}' - not implemented\n");
+        }
+    }
+}

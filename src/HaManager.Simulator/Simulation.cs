@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HaManager.Core;
+using HaManager.Core.Crm;
+using HaManager.Core.Lrm;
+
+namespace HaManager.Simulator;
+
+/// <summary>
+/// The deterministic main loop and script interpreter (simulator §5, §6): every loop gives each node,
+/// in ordinal order, one CRM and one LRM iteration, checks the watchdogs, fixes the loop length and
+/// applies a command batch every fifth counted loop. Single-threaded; no real time anywhere.
+/// </summary>
+public sealed partial class Simulation
+{
+    /// <summary>Seconds of simulated time after the last command before the run ends.</summary>
+    private const int EndAfterLastCommandSeconds = 500;
+    private const int MaxSimulatedSeconds = 10000;
+    private const int LoopsPerBatch = 5;
+
+    private readonly ScenarioInput _input;
+    private readonly SimCluster _cluster;
+    private readonly SimLog _log;
+
+    [GeneratedRegex(@"^delay\s+(\d+)\s*$")]
+    private static partial Regex DelayCommand();
+
+    [GeneratedRegex(@"^skip-round\s+(lrm|crm)(?:\s+(\d+))?\s*$")]
+    private static partial Regex SkipRoundCommand();
+
+    /// <summary>Builds the simulated cluster; throws <see cref="ScenarioLoadException"/> on bad input.</summary>
+    public Simulation(ScenarioInput input, TextWriter? echo = null)
+    {
+        _input = input;
+        _log = new SimLog(echo);
+        _cluster = new SimCluster(input, _log);
+    }
+
+    /// <summary>The log written so far.</summary>
+    public string LogText => _log.Text;
+
+    /// <summary>The simulated cluster (for invariant checks and tests).</summary>
+    public SimCluster Cluster => _cluster;
+
+    /// <summary>Replays a scenario and returns its log.</summary>
+    public static string Run(ScenarioInput input, TextWriter? echo = null)
+    {
+        var sim = new Simulation(input, echo);
+        sim.Run();
+        return sim.LogText;
+    }
+
+    /// <summary>Runs to the end. A fatal error inside the loop is logged, not thrown (simulator §2.5).</summary>
+    public void Run()
+    {
+        _cluster.HardwareLog("info", "starting simulation");
+        try
+        {
+            MainLoop();
+            _cluster.HardwareLog("info", "exit simulation - done");
+        }
+        catch (Exception e) when (e is SimulationFatalException or HaManager.Core.Environment.HaEnvironmentException
+                                      or FormatException or InvariantViolationException)
+        {
+            _cluster.HardwareLog("err", $"exit simulation - {e.Message} ");
+        }
+    }
+
+    private void MainLoop()
+    {
+        int nodeCount = _cluster.Nodes.Count;
+        int loopTime = Math.Max(20, 2 * nodeCount);
+        if (loopTime >= 60)
+            throw new SimulationFatalException("unable to simulate so many nodes. You need to increase watchdog/lock timeouts.\n");
+
+        long loopCount = 0, nextCommandAt = 0, lastCommandTime = 0;
+        int skipCrm = 0, skipLrm = 0, batchIndex = 0;
+        while (true)
+        {
+            long loopStart = _cluster.Time;
+            bool first = true;
+            foreach (var node in _cluster.Nodes)
+            {
+                RunCrmSlot(node, skipCrm > 0, first);
+                RunLrmSlot(node, skipLrm > 0, first);
+                CheckWatchdogs();
+                first = false;
+            }
+            if (skipCrm > 0) skipCrm--;
+            if (skipLrm > 0) skipLrm--;
+            if (_cluster.Time - loopStart < loopTime) _cluster.Time = loopStart + loopTime;
+            if (_cluster.Time > MaxSimulatedSeconds)
+                throw new SimulationFatalException($"simulation exceeded maximum time ({MaxSimulatedSeconds}) - force end\n");
+            foreach (var node in _cluster.Nodes)
+            {
+                node.LrmEnv.ForceTimeUpdate();
+                node.CrmEnv.ForceTimeUpdate();
+            }
+            if (_cluster.Time < nextCommandAt) continue;
+
+            if (loopCount % LoopsPerBatch == 0)
+            {
+                if (batchIndex >= _input.Commands.Count)
+                {
+                    if (_cluster.Time - lastCommandTime > EndAfterLastCommandSeconds) return;
+                }
+                else
+                {
+                    foreach (var command in _input.Commands[batchIndex++])
+                    {
+                        lastCommandTime = _cluster.Time;
+                        Match m;
+                        if ((m = DelayCommand().Match(command)).Success)
+                        {
+                            _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
+                            nextCommandAt = _cluster.Time + long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                        }
+                        else if ((m = SkipRoundCommand().Match(command)).Success)
+                        {
+                            _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
+                            int rounds = m.Groups[2].Success ? int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : 1;
+                            if (m.Groups[1].Value == "crm") skipCrm += rounds;
+                            else skipLrm += rounds;
+                        }
+                        else ExecuteHardwareCommand(command, "cmdlist");
+                    }
+                }
+            }
+            loopCount++;
+        }
+    }
+
+    private void RunCrmSlot(SimNode node, bool skip, bool first)
+    {
+        if (node.Crm is not { } crm) return;
+        bool ran = false, exited = false;
+        if (skip)
+        {
+            if (first) _cluster.HardwareLog("info", "skipping CRM round", "run-loop");
+        }
+        else
+        {
+            ran = true;
+            exited = !crm.DoOneIteration();
+        }
+        _cluster.Time = Math.Max(_cluster.Time, node.CrmEnv.Now);
+        if (!ran || !exited) return;
+
+        node.CrmEnv.Log(HaManager.Core.Environment.LogLevel.Info, "exit (loop end)");
+        node.Crm = null;
+        switch (node.ShutdownFlag)
+        {
+            case "reboot":
+                ExecuteHardwareCommand($"power {node.Name} off", "reboot");
+                ExecuteHardwareCommand($"power {node.Name} on", "reboot");
+                break;
+            case "shutdown":
+                ExecuteHardwareCommand($"power {node.Name} off", "shutdown");
+                break;
+            default:
+                if (!node.CrmStop) throw new SimulationFatalException("unexpected CRM exit - not implemented");
+                break;
+        }
+        node.CrmStop = false;
+    }
+
+    private void RunLrmSlot(SimNode node, bool skip, bool first)
+    {
+        if (node.Lrm is not { } lrm) return;
+        bool ran = false, exited = false;
+        if (skip)
+        {
+            if (first) _cluster.HardwareLog("info", "skipping LRM round", "run-loop");
+        }
+        else
+        {
+            ran = true;
+            exited = !lrm.DoOneIteration();
+        }
+        _cluster.Time = Math.Max(_cluster.Time, node.LrmEnv.Now);
+        if (!ran || !exited) return;
+
+        node.LrmEnv.Log(HaManager.Core.Environment.LogLevel.Info, "exit (loop end)");
+        node.Lrm = null;
+        if (node.LrmRestart)
+        {
+            if (node.ShutdownFlag is not null)
+                throw new SimulationFatalException("lrm restart during shutdown - not implemented");
+            node.LrmRestart = false;
+            node.Lrm = new LrmDaemon(node.LrmEnv, _cluster.LrmStartupGate);
+        }
+        else if (node.ShutdownFlag is "reboot" or "shutdown")
+            ExecuteHardwareCommand($"crm {node.Name} stop", node.ShutdownFlag);
+        else throw new SimulationFatalException("unexpected LRM exit - not implemented");
+    }
+
+    private void CheckWatchdogs()
+    {
+        foreach (var node in _cluster.Nodes)
+        {
+            if (!_cluster.CheckWatchdogExpired(node)) continue;
+            ExecuteHardwareCommand($"power {node.Name} off", "watchdog");
+            _cluster.HardwareLog("info", $"server '{node.Name}' stopped by poweroff (watchdog)");
+            node.Crm = null;
+            node.Lrm = null;
+        }
+    }
+
+    private void CreateCrm(SimNode node) => node.Crm ??= new CrmDaemon(node.CrmEnv);
+
+    private void CreateLrm(SimNode node) => node.Lrm ??= new LrmDaemon(node.LrmEnv, _cluster.LrmStartupGate);
+}

@@ -1,0 +1,97 @@
+namespace HaManager.Simulator;
+
+/// <summary>The <c>ha-simulator</c> command line: <c>run DIR</c> and <c>test DIR…</c>.</summary>
+public static class SimulatorCli
+{
+    private const string Usage = """
+        usage: ha-simulator run <scenario-dir|scenario.yaml>
+               ha-simulator test <scenario-dir|scenario.yaml>...
+        run   replays one scenario and prints its log
+        test  replays each scenario and compares it with its expected log
+        """;
+
+    /// <summary>Entry point; returns the process exit code.</summary>
+    public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length < 2 || args[0] is not ("run" or "test"))
+        {
+            stderr.WriteLine(Usage);
+            return 2;
+        }
+        try
+        {
+            return args[0] == "run" ? RunOne(args[1], stdout) : TestAll(args.Skip(1), stdout);
+        }
+        catch (ScenarioLoadException e)
+        {
+            stderr.WriteLine($"ha-simulator: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Loads a scenario from a directory (upstream format) or a YAML file (ours).</summary>
+    public static ScenarioInput Load(string path)
+    {
+        if (Directory.Exists(path)) return ScenarioDirectory.Load(path);
+        if (File.Exists(path)) return YamlScenario.Load(path);
+        throw new ScenarioLoadException($"no such scenario '{path}'");
+    }
+
+    private static int RunOne(string path, TextWriter stdout)
+    {
+        var input = Load(path);
+        Simulation.Run(input, stdout);
+        return 0;
+    }
+
+    private static int TestAll(IEnumerable<string> paths, TextWriter stdout)
+    {
+        int passed = 0, failed = 0;
+        foreach (var path in paths)
+        {
+            string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+            string? difference;
+            try
+            {
+                var input = Load(path);
+                if (input.ExpectedLog is null) difference = "no expected log";
+                else difference = LogDiff.FirstDifference(input.ExpectedLog, Simulation.Run(input));
+            }
+            catch (ScenarioLoadException e)
+            {
+                difference = $"cannot load: {e.Message}";
+            }
+            if (difference is null)
+            {
+                passed++;
+                stdout.WriteLine($"PASS {name}");
+            }
+            else
+            {
+                failed++;
+                stdout.WriteLine($"FAIL {name}: {difference}");
+            }
+        }
+        stdout.WriteLine($"{passed} passed, {failed} failed");
+        return failed == 0 ? 0 : 1;
+    }
+}
+
+/// <summary>Compares logs byte for byte and describes the first difference.</summary>
+public static class LogDiff
+{
+    /// <summary>Null when equal; otherwise the first differing line of each.</summary>
+    public static string? FirstDifference(string expected, string actual)
+    {
+        if (expected == actual) return null;
+        var e = expected.Split('\n');
+        var a = actual.Split('\n');
+        for (int i = 0; i < Math.Max(e.Length, a.Length); i++)
+        {
+            string el = i < e.Length ? e[i] : "<end of log>";
+            string al = i < a.Length ? a[i] : "<end of log>";
+            if (el != al) return $"line {i + 1}: expected '{el}', got '{al}'";
+        }
+        return "logs differ in line endings";
+    }
+}

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HaManager.Core.Environment;
 using HaManager.Core.Formats;
 
 namespace HaManager.Simulator;
@@ -27,7 +28,7 @@ public static class ScenarioDirectory
             ? ParseJson(sc, "service_config", ParseServices)
             : ScenarioInput.DefaultServices();
         input.ManagerStatusJson = Text("manager_status");
-        input.DatacenterJson = Text("datacenter.cfg");
+        if (Text("datacenter.cfg") is { } dc) input.Datacenter = ParseJson(dc, "datacenter.cfg", ParseDatacenter);
         input.RulesConfig = Text("rules_config");
         input.GroupsConfig = Text("groups");
         input.ExpectedLog = Text("log.expect");
@@ -49,6 +50,18 @@ public static class ScenarioDirectory
         {
             throw new ScenarioLoadException($"{file}: {e.Message}");
         }
+    }
+
+    private static DatacenterSettings ParseDatacenter(JsonElement root)
+    {
+        string? policy = null;
+        if (root.TryGetProperty("ha", out var ha) && ha.ValueKind == JsonValueKind.Object
+            && ha.TryGetProperty("shutdown_policy", out var p)) policy = p.GetString();
+        var crs = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("crs", out var c) && c.ValueKind == JsonValueKind.Object)
+            foreach (var kv in c.EnumerateObject())
+                if (StatusJson.Scalar(kv.Value) is { } v) crs[kv.Name] = v;
+        return new DatacenterSettings(policy, crs);
     }
 
     private static SortedDictionary<string, NodeHardwareInput> ParseHardware(JsonElement root)

@@ -30,8 +30,9 @@ public sealed class ScenarioInput
     /// <summary>The pre-seeded manager status JSON, or null.</summary>
     public string? ManagerStatusJson { get; set; }
 
-    /// <summary>The datacenter.cfg JSON, or null.</summary>
-    public string? DatacenterJson { get; set; }
+    /// <summary>The HA parts of datacenter.cfg.</summary>
+    public HaManager.Core.Environment.DatacenterSettings Datacenter { get; set; } =
+        HaManager.Core.Environment.DatacenterSettings.Empty;
 
     /// <summary>The command batches.</summary>
     public List<List<string>> Commands { get; set; } = [];

@@ -85,7 +85,7 @@ public sealed class SimCluster
                 throw new ScenarioLoadException($"manager_status: {e.Message}");
             }
         }
-        Datacenter = ParseDatacenter(input.DatacenterJson);
+        Datacenter = input.Datacenter;
         foreach (var (node, running) in input.Running)
             foreach (var (sid, on) in running) NodeByName(node).RunningServices[sid] = on;
         foreach (var node in Nodes)
@@ -293,27 +293,5 @@ public sealed class SimCluster
         foreach (var (sid, cd) in ReadServiceConfig())
             stats[sid] = new ServiceStats(cd.Node, cd.State, cd.State == RequestedStates.Started);
         return stats;
-    }
-
-    private static DatacenterSettings ParseDatacenter(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json)) return DatacenterSettings.Empty;
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            var root = doc.RootElement;
-            string? policy = null;
-            if (root.TryGetProperty("ha", out var ha) && ha.ValueKind == JsonValueKind.Object
-                && ha.TryGetProperty("shutdown_policy", out var p)) policy = p.GetString();
-            var crs = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (root.TryGetProperty("crs", out var c) && c.ValueKind == JsonValueKind.Object)
-                foreach (var kv in c.EnumerateObject())
-                    if (StatusJson.Scalar(kv.Value) is { } v) crs[kv.Name] = v;
-            return new DatacenterSettings(policy, crs);
-        }
-        catch (JsonException e)
-        {
-            throw new ScenarioLoadException($"datacenter.cfg: {e.Message}");
-        }
     }
 }

@@ -1,8 +1,112 @@
+using System.Text;
+using HaManager.Core.Environment;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
 namespace HaManager.Simulator;
 
-/// <summary>Placeholder until the YAML format lands.</summary>
+/// <summary>
+/// Our own scenario format: one YAML file per scenario. Keys (all but <c>commands</c> optional):
+/// <code>
+/// description: what the scenario shows and why
+/// nodes:            # node → {power, network, version}; default three nodes, all off
+///   node1: { power: off, network: off }
+/// services:         # sid → properties as in service_config (node required)
+///   vm:101: { node: node1, state: started }
+/// datacenter:       # the HA parts of datacenter.cfg
+///   shutdown_policy: migrate
+///   crs: { ha: basic }
+/// running:          # node → services already running there at start
+///   node1: [vm:101]
+/// manager_status: '{"...": "..."}'   # pre-seeded manager status JSON
+/// commands:         # batches; batch k runs at 20 + 100·(k−1) s unless delays intervene
+///   - [power node1 on, power node2 on, power node3 on]
+///   - [network node3 off]
+/// expected_log: |   # must stay the last key (golden updates rewrite from here)
+///   info      0     hardware: starting simulation
+/// </code>
+/// </summary>
 public static class YamlScenario
 {
-    /// <summary>Loads a YAML scenario.</summary>
-    public static ScenarioInput Load(string path) => throw new ScenarioLoadException($"YAML scenarios not supported yet: {path}");
+    /// <summary>The key that starts the golden log; everything after it belongs to it.</summary>
+    public const string ExpectedLogKey = "expected_log:";
+
+    private sealed class Document
+    {
+        public string? Description { get; set; }
+        public Dictionary<string, NodeDto?>? Nodes { get; set; }
+        public Dictionary<string, Dictionary<string, string>>? Services { get; set; }
+        public DatacenterDto? Datacenter { get; set; }
+        public Dictionary<string, List<string>>? Running { get; set; }
+        public string? ManagerStatus { get; set; }
+        public List<List<string>>? Commands { get; set; }
+        public string? ExpectedLog { get; set; }
+    }
+
+    private sealed class NodeDto
+    {
+        public string? Power { get; set; }
+        public string? Network { get; set; }
+        public string? Version { get; set; }
+    }
+
+    private sealed class DatacenterDto
+    {
+        public string? ShutdownPolicy { get; set; }
+        public Dictionary<string, string>? Crs { get; set; }
+    }
+
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .Build();
+
+    /// <summary>Loads a YAML scenario file.</summary>
+    public static ScenarioInput Load(string path) =>
+        Parse(File.ReadAllText(path), Path.GetFileNameWithoutExtension(path));
+
+    /// <summary>Parses YAML scenario text.</summary>
+    public static ScenarioInput Parse(string yaml, string name)
+    {
+        Document doc;
+        try { doc = Deserializer.Deserialize<Document>(yaml) ?? new Document(); }
+        catch (YamlException e)
+        {
+            throw new ScenarioLoadException($"{name}: {e.Message} {e.InnerException?.Message}".TrimEnd());
+        }
+        if (doc.Commands is null) throw new ScenarioLoadException($"{name}: 'commands' is required");
+
+        var input = new ScenarioInput { Name = name, Commands = doc.Commands, ExpectedLog = doc.ExpectedLog };
+        if (doc.Nodes is { Count: > 0 })
+        {
+            input.Hardware = new SortedDictionary<string, NodeHardwareInput>(StringComparer.Ordinal);
+            foreach (var (node, hw) in doc.Nodes)
+                input.Hardware[node] = new NodeHardwareInput
+                {
+                    Power = hw?.Power ?? "off", Network = hw?.Network ?? "off", Version = hw?.Version,
+                };
+        }
+        else input.Hardware = ScenarioInput.DefaultHardware();
+
+        input.Services = new SortedDictionary<string, SortedDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var (sid, props) in doc.Services ?? [])
+            input.Services[sid] = new SortedDictionary<string, string>(props, StringComparer.Ordinal);
+        if (doc.Datacenter is { } dc)
+            input.Datacenter = new DatacenterSettings(dc.ShutdownPolicy,
+                new Dictionary<string, string>(dc.Crs ?? [], StringComparer.Ordinal));
+        foreach (var (node, sids) in doc.Running ?? [])
+            input.Running[node] = sids.ToDictionary(s => s, _ => true, StringComparer.Ordinal);
+        input.ManagerStatusJson = doc.ManagerStatus;
+        return input;
+    }
+
+    /// <summary>Replaces the expected log of a scenario file with <paramref name="log"/> (golden update).</summary>
+    public static string WithExpectedLog(string yaml, string log)
+    {
+        int at = yaml.IndexOf("\n" + ExpectedLogKey, StringComparison.Ordinal);
+        string head = at < 0 ? yaml.TrimEnd('\n') + "\n" : yaml[..(at + 1)];
+        var sb = new StringBuilder(head).Append(ExpectedLogKey).Append(" |\n");
+        foreach (var line in log.TrimEnd('\n').Split('\n')) sb.Append("  ").Append(line).Append('\n');
+        return sb.ToString();
+    }
 }

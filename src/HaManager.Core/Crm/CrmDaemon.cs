@@ -1,5 +1,6 @@
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
+using T = HaManager.Core.TransitionTable<HaManager.Core.Crm.CrmState>;
 
 namespace HaManager.Core.Crm;
 
@@ -18,12 +19,14 @@ public sealed class CrmDaemon
     private string? _watchdog;
     private bool _disarmed;
     private bool _clusterStateUpdated;
+    private readonly TransitionTable<CrmState> _stateChanges;
 
     /// <summary>Creates the daemon; logs <c>status change startup => wait_for_quorum</c>.</summary>
     public CrmDaemon(IHaEnvironment env, Func<IHaEnvironment, Manager.Manager>? createManager = null)
     {
         _env = env;
         _createManager = createManager ?? (e => new Manager.Manager(e));
+        _stateChanges = BuildStateChanges();
         SetState(CrmState.WaitForQuorum);
     }
 
@@ -49,7 +52,7 @@ public sealed class CrmDaemon
 
     private bool Work()
     {
-        ChangeStateSection();
+        _stateChanges.Step(State);
         return State switch
         {
             CrmState.WaitForQuorum => WorkWaitForQuorum(),
@@ -60,42 +63,34 @@ public sealed class CrmDaemon
         };
     }
 
-    // The state-change table of crm-manager §2.6: one method per state, first matching row wins.
-    private void ChangeStateSection()
+    /// <summary>The state-change table of crm-manager §2.6; first matching row wins.</summary>
+    private TransitionTable<CrmState> BuildStateChanges() => new TransitionTable<CrmState>()
+        .In(CrmState.WaitForQuorum,
+            T.When("may be active: master with the manager lock, else slave", () => CanGetActive(allowNoService: false),
+                () => SetState(TryGetProtectedManagerLock() ? CrmState.Master : CrmState.Slave)),
+            T.Otherwise("stay", () => { }))
+        .In(CrmState.Slave,
+            T.When("may no longer be active", () => !CanGetActive(allowNoService: false), () => SetState(CrmState.WaitForQuorum)),
+            T.When("got the manager lock", TryGetProtectedManagerLock, () => SetState(CrmState.Master)),
+            T.Otherwise("stay", () => { }))
+        .In(CrmState.LostManagerLock,
+            T.When("healthy and got the manager lock",
+                () => CanGetActive(allowNoService: true) && TryGetProtectedManagerLock(), () => SetState(CrmState.Master)),
+            T.Otherwise("stay", () => { }))
+        .In(CrmState.Master,
+            T.When("lock renewal failed", () => !TryGetProtectedManagerLock(), () => SetState(CrmState.LostManagerLock)),
+            T.When("nothing to manage", AllowedToGetIdle, CountIdleRound),
+            T.Otherwise("busy", () => _activeIdleRounds = 0));
+
+    private void CountIdleRound()
     {
-        switch (State)
-        {
-            case CrmState.WaitForQuorum:
-                if (CanGetActive(allowNoService: false))
-                    SetState(TryGetProtectedManagerLock() ? CrmState.Master : CrmState.Slave);
-                break;
-            case CrmState.Slave:
-                if (!CanGetActive(allowNoService: false)) SetState(CrmState.WaitForQuorum);
-                else if (TryGetProtectedManagerLock()) SetState(CrmState.Master);
-                break;
-            case CrmState.LostManagerLock:
-                if (CanGetActive(allowNoService: true) && TryGetProtectedManagerLock()) SetState(CrmState.Master);
-                break;
-            case CrmState.Master:
-                if (!TryGetProtectedManagerLock()) SetState(CrmState.LostManagerLock);
-                else if (AllowedToGetIdle())
-                {
-                    _activeIdleRounds++;
-                    if (_activeIdleRounds > Constants.CrmMaxIdleRounds)
-                    {
-                        _activeIdleRounds = 0;
-                        _env.Log(LogLevel.Info,
-                            $"cluster had no service configured for {Constants.CrmMaxIdleRounds} rounds, going idle.\n");
-                        _env.ReleaseManagerLock();
-                        GiveUpWatchdog();
-                        SetState(CrmState.WaitForQuorum);
-                    }
-                }
-                else _activeIdleRounds = 0;
-                break;
-            case CrmState.Startup:
-                throw new InvariantViolationException("CRM iterates in state startup");
-        }
+        _activeIdleRounds++;
+        if (_activeIdleRounds <= Constants.CrmMaxIdleRounds) return;
+        _activeIdleRounds = 0;
+        _env.Log(LogLevel.Info, $"cluster had no service configured for {Constants.CrmMaxIdleRounds} rounds, going idle.\n");
+        _env.ReleaseManagerLock();
+        GiveUpWatchdog();
+        SetState(CrmState.WaitForQuorum);
     }
 
     private bool WorkWaitForQuorum()

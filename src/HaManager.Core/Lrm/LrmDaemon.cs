@@ -1,5 +1,6 @@
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
+using T = HaManager.Core.TransitionTable<HaManager.Core.Lrm.LrmState>;
 
 namespace HaManager.Core.Lrm;
 
@@ -24,12 +25,15 @@ public sealed partial class LrmDaemon
     private long _stateChangeTime;
     private string? _watchdog;
     private bool _clusterStateUpdated;
+    private bool _fenceRequest;
+    private readonly TransitionTable<LrmState> _stateChanges;
 
     /// <summary>Creates the LRM; logs <c>status change startup => wait_for_agent_lock</c>.</summary>
     public LrmDaemon(IHaEnvironment env, LrmStartupGate startupGate)
     {
         _env = env;
         _startupGate = startupGate;
+        _stateChanges = BuildStateChanges();
         SetState(LrmState.WaitForAgentLock);
     }
 
@@ -66,17 +70,9 @@ public sealed partial class LrmDaemon
 
         var entryState = State;
         UpdateServiceStatus();
-        bool fenceRequest = _nodeStatus == NodeState.Fence
+        _fenceRequest = _nodeStatus == NodeState.Fence
             || _serviceStatus.Values.Any(sd => sd.Node == _env.NodeName && sd.State == ServiceState.Fence);
-
-        switch (entryState)
-        {
-            case LrmState.WaitForAgentLock: ChangeFromWaitForAgentLock(fenceRequest); break;
-            case LrmState.LostAgentLock: ChangeFromLostAgentLock(fenceRequest); break;
-            case LrmState.Active: ChangeFromActive(fenceRequest); break;
-            case LrmState.Maintenance: ChangeFromMaintenance(fenceRequest); break;
-            case LrmState.Startup: throw new InvariantViolationException("LRM iterates in state startup");
-        }
+        _stateChanges.Step(entryState);
 
         return State switch
         {
@@ -88,71 +84,68 @@ public sealed partial class LrmDaemon
         };
     }
 
-    // ---- State-change phase (lrm-watchdog-env §4.2): one method per state, first matching row wins.
+    // ---- State-change phase (lrm-watchdog-env §4.2), evaluated for the state at entry.
 
-    private void ChangeFromWaitForAgentLock(bool fenceRequest)
-    {
-        if (Mode == LrmModes.Disarm) return;
-        if (!fenceRequest && ActiveServiceCount() > 0 && _env.IsQuorate() && TryGetProtectedAgentLock())
-            SetState(LrmState.Active);
-    }
-
-    private void ChangeFromLostAgentLock(bool fenceRequest)
-    {
-        if (!fenceRequest && _env.IsQuorate() && TryGetProtectedAgentLock()) SetState(LrmState.Active);
-    }
-
-    private void ChangeFromActive(bool fenceRequest)
-    {
-        if (fenceRequest)
-        {
+    private TransitionTable<LrmState> BuildStateChanges() => new TransitionTable<LrmState>()
+        .In(LrmState.WaitForAgentLock,
+            T.When("mode is disarm: stay idle", () => Mode == LrmModes.Disarm, Stay),
+            T.When("services to run, quorate, got the agent lock",
+                () => !_fenceRequest && ActiveServiceCount() > 0 && _env.IsQuorate() && TryGetProtectedAgentLock(),
+                () => SetState(LrmState.Active)),
+            T.Otherwise("stay", Stay))
+        .In(LrmState.LostAgentLock,
+            T.When("quorate and got the agent lock back",
+                () => !_fenceRequest && _env.IsQuorate() && TryGetProtectedAgentLock(), () => SetState(LrmState.Active)),
+            T.Otherwise("stay", Stay))
+        .In(LrmState.Active,
             // Upstream does not actually release the lock here: the watchdog will reset the node.
-            _env.Log(LogLevel.Err, "node needs to be fenced - releasing agent_lock\n");
-            SetState(LrmState.LostAgentLock);
-        }
-        else if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
-        else if (Mode == LrmModes.Maintenance) SetState(LrmState.Maintenance);
-        else if (Mode == LrmModes.Disarm && RunWorkers() == 0)
-        {
-            _env.Log(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
-            ReleaseLockAndWatchdog();
-            SetState(LrmState.WaitForAgentLock);
-        }
-        else if (!HasConfiguredServiceOnLocalNode() && RunWorkers() == 0)
-        {
-            _activeIdleRounds++;
-            if (_activeIdleRounds > Constants.LrmMaxIdleRounds)
+            T.When("fence request", () => _fenceRequest, () =>
             {
-                _env.Log(LogLevel.Info, $"node had no service configured for {Constants.LrmMaxIdleRounds} rounds, going idle.\n");
+                _env.Log(LogLevel.Err, "node needs to be fenced - releasing agent_lock\n");
+                SetState(LrmState.LostAgentLock);
+            }),
+            T.When("lock renewal failed", () => !TryGetProtectedAgentLock(), () => SetState(LrmState.LostAgentLock)),
+            T.When("maintenance mode", () => Mode == LrmModes.Maintenance, () => SetState(LrmState.Maintenance)),
+            T.When("disarm mode and no jobs", () => Mode == LrmModes.Disarm && RunWorkers() == 0, () =>
+            {
+                _env.Log(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
                 ReleaseLockAndWatchdog();
                 SetState(LrmState.WaitForAgentLock);
-                _activeIdleRounds = 0;
-            }
-        }
-        else _activeIdleRounds = 0;
-    }
+            }),
+            T.When("no local service and no jobs", () => !HasConfiguredServiceOnLocalNode() && RunWorkers() == 0,
+                CountIdleRound),
+            T.Otherwise("busy", () => _activeIdleRounds = 0))
+        .In(LrmState.Maintenance,
+            T.When("fence request", () => _fenceRequest, () =>
+            {
+                _env.Log(LogLevel.Err, "node needs to be fenced during maintenance mode - releasing agent_lock\n");
+                SetState(LrmState.LostAgentLock);
+            }),
+            T.When("disarm mode, nothing active, no jobs",
+                () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && RunWorkers() == 0, () =>
+                {
+                    _env.Log(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
+                    ReleaseLockAndWatchdog();
+                    SetState(LrmState.WaitForAgentLock);
+                }),
+            T.When("services still moving", () => ActiveServiceCount() > 0 || RunWorkers() > 0, () =>
+            {
+                if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
+            }),
+            T.When("maintenance ended", () => Mode != LrmModes.Maintenance,
+                () => SetState(TryGetProtectedAgentLock() ? LrmState.Active : LrmState.LostAgentLock)),
+            T.Otherwise("stay", Stay));
 
-    private void ChangeFromMaintenance(bool fenceRequest)
+    private static void Stay() { }
+
+    private void CountIdleRound()
     {
-        if (fenceRequest)
-        {
-            _env.Log(LogLevel.Err, "node needs to be fenced during maintenance mode - releasing agent_lock\n");
-            SetState(LrmState.LostAgentLock);
-        }
-        else if (Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && RunWorkers() == 0)
-        {
-            _env.Log(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
-            ReleaseLockAndWatchdog();
-            SetState(LrmState.WaitForAgentLock);
-        }
-        else if (ActiveServiceCount() > 0 || RunWorkers() > 0)
-        {
-            if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
-        }
-        else if (Mode != LrmModes.Maintenance)
-        {
-            SetState(TryGetProtectedAgentLock() ? LrmState.Active : LrmState.LostAgentLock);
-        }
+        _activeIdleRounds++;
+        if (_activeIdleRounds <= Constants.LrmMaxIdleRounds) return;
+        _env.Log(LogLevel.Info, $"node had no service configured for {Constants.LrmMaxIdleRounds} rounds, going idle.\n");
+        ReleaseLockAndWatchdog();
+        SetState(LrmState.WaitForAgentLock);
+        _activeIdleRounds = 0;
     }
 
     // ---- Work phase (lrm-watchdog-env §4.3).

@@ -1,0 +1,121 @@
+using HaManager.Core.Lrm;
+using HaManager.Core.Model;
+
+namespace HaManager.Core.Tests.Lrm;
+
+/// <summary>
+/// Goal: the LRM executes each request once per uid, applies the restart policy of
+/// lrm-watchdog-env §7 and reports results under the request's uid. Method: an LRM over an
+/// in-memory environment with a scripted agent iterates while the test plays the master.
+/// </summary>
+public class LrmDaemonTests
+{
+    private static (LrmDaemon Lrm, FakeEnvironment Env) Lrm(string sid, ServiceState state, int maxRestart = 1)
+    {
+        var env = new FakeEnvironment("node1").WithService(sid, "node1", maxRestart: maxRestart).WithNodesOnline()
+            .WithStatus(sid, state, "node1");
+        return (new LrmDaemon(env, new LrmStartupGate()), env);
+    }
+
+    private static LrmResult? ResultFor(FakeEnvironment env, string sid)
+    {
+        string uid = env.Status.ServiceStatus[sid].Uid;
+        return env.LrmStatuses.TryGetValue("node1", out var s) && s.Results.TryGetValue(uid, out var r) ? r : null;
+    }
+
+    [Test]
+    public void A_start_request_is_executed_once_per_uid()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started);
+        lrm.DoOneIteration();
+        env.Agent.Running.Clear(); // the service dies; the same uid must not start it again
+        lrm.DoOneIteration();
+        Assert.That(env.Agent.Starts, Is.EqualTo(1));
+        Assert.That(ResultFor(env, "vm:100")?.ExitCode, Is.EqualTo(ExitCodes.Success));
+        Assert.That(lrm.State, Is.EqualTo(LrmState.Active));
+        Assert.That(env.OpenWatchdogs, Has.Count.EqualTo(1), "an active LRM holds its watchdog");
+    }
+
+    [Test]
+    public void A_new_uid_for_the_same_state_is_executed_again()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started);
+        lrm.DoOneIteration();
+        env.Agent.Running.Clear();
+        env.Status.ServiceStatus["vm:100"].Uid = "fresh";
+        lrm.DoOneIteration();
+        Assert.That(env.Agent.Starts, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Restart_policy_retries_on_the_same_node_before_reporting()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started, maxRestart: 1);
+        env.Agent.StartFailuresLeft = 1;
+        lrm.DoOneIteration();
+        Assert.That(ResultFor(env, "vm:100"), Is.Null, "a retry is not reported");
+        Assert.That(env.Lines, Does.Contain("warning: restart policy: retry number 1 for service 'vm:100'"));
+        lrm.DoOneIteration();
+        Assert.That(ResultFor(env, "vm:100")?.ExitCode, Is.EqualTo(ExitCodes.Success));
+    }
+
+    [Test]
+    public void Restart_policy_reports_an_error_once_its_retries_are_used_up()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started, maxRestart: 1);
+        env.Agent.StartFailuresLeft = 5;
+        lrm.DoOneIteration();
+        lrm.DoOneIteration();
+        Assert.That(ResultFor(env, "vm:100")?.ExitCode, Is.EqualTo(ExitCodes.Error));
+        Assert.That(env.Lines, Does.Contain("err: unable to start service vm:100 on local node after 1 retries"));
+    }
+
+    [Test]
+    public void Stopped_is_enforced_every_round()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Stopped);
+        env.Agent.Running.Add("vm:100");
+        lrm.DoOneIteration(); // no active service: the LRM stays idle
+        Assert.That(env.Agent.Stops, Is.EqualTo(0));
+        env.WithStatus("vm:200", ServiceState.Started, "node1").WithService("vm:200", "node1");
+        lrm.DoOneIteration();
+        env.Agent.Running.Add("vm:100");
+        lrm.DoOneIteration();
+        Assert.That(env.Agent.Stops, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void A_service_configured_on_another_node_reports_wrong_node()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started);
+        env.Config["vm:100"].Node = "node2";
+        lrm.DoOneIteration();
+        Assert.That(ResultFor(env, "vm:100")?.ExitCode, Is.EqualTo(ExitCodes.WrongNode));
+        Assert.That(env.Lines, Does.Contain("err: service 'vm:100' not on this node"));
+    }
+
+    [Test]
+    public void Fence_request_drops_the_lrm_to_lost_agent_lock()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started);
+        lrm.DoOneIteration();
+        env.Status.ServiceStatus["vm:100"].State = ServiceState.Fence;
+        lrm.DoOneIteration();
+        Assert.That(lrm.State, Is.EqualTo(LrmState.LostAgentLock));
+        Assert.That(env.Lines, Does.Contain("err: node needs to be fenced - releasing agent_lock"));
+    }
+
+    [Test]
+    public void Lrm_restart_sets_mode_restart_and_exits_once_its_services_are_frozen()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started);
+        lrm.DoOneIteration();
+        lrm.ShutdownRequest();
+        Assert.That(lrm.Mode, Is.EqualTo(LrmModes.Restart));
+        Assert.That(lrm.DoOneIteration(), Is.True, "still has an active service");
+        env.Status.ServiceStatus["vm:100"].State = ServiceState.Freeze;
+        Assert.That(lrm.DoOneIteration(), Is.False);
+        Assert.That(env.OpenWatchdogs, Is.Empty, "the watchdog is closed cleanly");
+        Assert.That(env.Agent.Running, Does.Contain("vm:100"), "a restart does not stop services");
+    }
+}

@@ -130,23 +130,21 @@ public sealed partial class Simulation
         }
     }
 
+    /// <summary>Runs one daemon iteration unless its role is skipped this loop; moves the global clock
+    /// to the daemon's clock either way. True iff it ran and returned "exit".</summary>
+    private bool RunSlot(Func<bool> iterate, SimEnvironment env, bool skip, bool first, string skipMessage)
+    {
+        bool exited = false;
+        if (!skip) exited = !iterate();
+        else if (first) _cluster.HardwareLog("info", skipMessage, "run-loop");
+        _cluster.Time = Math.Max(_cluster.Time, env.Now);
+        if (exited) env.Log(HaManager.Core.Environment.LogLevel.Info, "exit (loop end)");
+        return exited;
+    }
+
     private void RunCrmSlot(SimNode node, bool skip, bool first)
     {
-        if (node.Crm is not { } crm) return;
-        bool ran = false, exited = false;
-        if (skip)
-        {
-            if (first) _cluster.HardwareLog("info", "skipping CRM round", "run-loop");
-        }
-        else
-        {
-            ran = true;
-            exited = !crm.DoOneIteration();
-        }
-        _cluster.Time = Math.Max(_cluster.Time, node.CrmEnv.Now);
-        if (!ran || !exited) return;
-
-        node.CrmEnv.Log(HaManager.Core.Environment.LogLevel.Info, "exit (loop end)");
+        if (node.Crm is not { } crm || !RunSlot(crm.DoOneIteration, node.CrmEnv, skip, first, "skipping CRM round")) return;
         node.Crm = null;
         switch (node.ShutdownFlag)
         {
@@ -166,21 +164,7 @@ public sealed partial class Simulation
 
     private void RunLrmSlot(SimNode node, bool skip, bool first)
     {
-        if (node.Lrm is not { } lrm) return;
-        bool ran = false, exited = false;
-        if (skip)
-        {
-            if (first) _cluster.HardwareLog("info", "skipping LRM round", "run-loop");
-        }
-        else
-        {
-            ran = true;
-            exited = !lrm.DoOneIteration();
-        }
-        _cluster.Time = Math.Max(_cluster.Time, node.LrmEnv.Now);
-        if (!ran || !exited) return;
-
-        node.LrmEnv.Log(HaManager.Core.Environment.LogLevel.Info, "exit (loop end)");
+        if (node.Lrm is not { } lrm || !RunSlot(lrm.DoOneIteration, node.LrmEnv, skip, first, "skipping LRM round")) return;
         node.Lrm = null;
         if (node.LrmRestart)
         {

@@ -41,14 +41,11 @@ public sealed class CrmDaemon
     }
 
     /// <summary>One iteration; false means the daemon exits.</summary>
-    public bool DoOneIteration()
+    public bool DoOneIteration() => DaemonIteration.Run(_env, updated =>
     {
-        _env.LoopStartHook();
-        _clusterStateUpdated = _env.ClusterStateUpdate();
-        bool result = Work();
-        _env.LoopEndHook();
-        return result;
-    }
+        _clusterStateUpdated = updated;
+        return Work();
+    });
 
     private bool Work()
     {
@@ -166,26 +163,18 @@ public sealed class CrmDaemon
 
     private bool TryGetProtectedManagerLock()
     {
-        long first = _env.Now;
-        for (int attempt = 1; ; attempt++)
+        if (!LockAttempts.TryRepeatedly(_env, _env.TryGetManagerLock)) return false;
+        if (_watchdog is not null) _env.WatchdogUpdate(_watchdog);
+        else if (!_disarmed)
         {
-            if (_env.TryGetManagerLock())
+            if (ReadDisarmStateQuietly() == DisarmInfo.Disarmed)
             {
-                if (_watchdog is not null) _env.WatchdogUpdate(_watchdog);
-                else if (!_disarmed)
-                {
-                    if (ReadDisarmStateQuietly() == DisarmInfo.Disarmed)
-                    {
-                        _env.Log(LogLevel.Info, "taking over as disarmed master, skipping watchdog");
-                        _disarmed = true;
-                    }
-                    else _watchdog = _env.WatchdogOpen();
-                }
-                return true;
+                _env.Log(LogLevel.Info, "taking over as disarmed master, skipping watchdog");
+                _disarmed = true;
             }
-            if (attempt >= Constants.LockAttempts || _env.Now - first > Constants.LockAttemptWindowSeconds) return false;
-            _env.Sleep(1);
+            else _watchdog = _env.WatchdogOpen();
         }
+        return true;
     }
 
     private string? ReadDisarmStateQuietly()

@@ -46,14 +46,11 @@ public sealed partial class LrmDaemon
     private bool ShutdownRequested => _shutdownRequestTime is not null;
 
     /// <summary>One iteration; false means the daemon exits.</summary>
-    public bool DoOneIteration()
+    public bool DoOneIteration() => DaemonIteration.Run(_env, updated =>
     {
-        _env.LoopStartHook();
-        _clusterStateUpdated = _env.ClusterStateUpdate();
-        bool result = Work();
-        _env.LoopEndHook();
-        return result;
-    }
+        _clusterStateUpdated = updated;
+        return Work();
+    });
 
     private bool Work()
     {
@@ -318,18 +315,10 @@ public sealed partial class LrmDaemon
 
     private bool TryGetProtectedAgentLock()
     {
-        long first = _env.Now;
-        for (int attempt = 1; ; attempt++)
-        {
-            if (_env.TryGetAgentLock(_env.NodeName))
-            {
-                if (_watchdog is not null) _env.WatchdogUpdate(_watchdog);
-                else _watchdog = _env.WatchdogOpen();
-                return true;
-            }
-            if (attempt >= Constants.LockAttempts || _env.Now - first > Constants.LockAttemptWindowSeconds) return false;
-            _env.Sleep(1);
-        }
+        if (!LockAttempts.TryRepeatedly(_env, () => _env.TryGetAgentLock(_env.NodeName))) return false;
+        if (_watchdog is not null) _env.WatchdogUpdate(_watchdog);
+        else _watchdog = _env.WatchdogOpen();
+        return true;
     }
 
     private void GiveUpWatchdog()

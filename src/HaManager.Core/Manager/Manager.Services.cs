@@ -106,17 +106,8 @@ public sealed partial class Manager
             sd.Command = null;
             if (cmd.Verb is "migrate" or "relocate")
             {
-                string target = cmd.Argument;
-                if (!_ns.IsOnline(target))
-                    _env.Log(LogLevel.Err, $"ignore service '{sid}' {cmd.Verb} request - node '{target}' not online");
-                else if (target == sd.Node)
-                    _env.Log(LogLevel.Info, $"ignore service '{sid}' {cmd.Verb} request - service already on node '{target}'");
-                else
-                {
-                    var next = cmd.Verb == "migrate" ? ServiceState.Migrate : ServiceState.Relocate;
-                    ChangeServiceState(sid, sd, next, node: sd.Node, target: target);
-                    return;
-                }
+                // Stopped services just move; no "migrate service" line (test-service-stopped3).
+                if (TryStartQueuedMotion(sid, sd, cmd, announce: false)) return;
             }
             else if (cmd.Verb == "stop")
                 _env.Log(LogLevel.Info, $"ignore service '{sid}' stop request - service already stopped");
@@ -296,23 +287,34 @@ public sealed partial class Manager
         }
     }
 
+    /// <summary>Starts a queued migrate/relocate unless its target is offline or already the service's
+    /// node (both logged). True iff the service changed state.</summary>
+    private bool TryStartQueuedMotion(string sid, ServiceStatusEntry sd, QueuedCommand cmd, bool announce)
+    {
+        string target = cmd.Argument;
+        if (!_ns.IsOnline(target))
+        {
+            _env.Log(LogLevel.Err, $"ignore service '{sid}' {cmd.Verb} request - node '{target}' not online");
+            return false;
+        }
+        if (target == sd.Node)
+        {
+            _env.Log(LogLevel.Info, $"ignore service '{sid}' {cmd.Verb} request - service already on node '{target}'");
+            return false;
+        }
+        if (announce) _env.Log(LogLevel.Info, $"{cmd.Verb} service '{sid}' to node '{target}'");
+        ChangeServiceState(sid, sd, cmd.Verb == "migrate" ? ServiceState.Migrate : ServiceState.Relocate,
+            node: sd.Node, target: target);
+        return true;
+    }
+
     private void ExecuteQueuedCommand(string sid, ServiceStatusEntry sd, QueuedCommand cmd)
     {
         sd.Command = null;
         switch (cmd.Verb)
         {
             case "migrate" or "relocate":
-                string target = cmd.Argument;
-                if (!_ns.IsOnline(target))
-                    _env.Log(LogLevel.Err, $"ignore service '{sid}' {cmd.Verb} request - node '{target}' not online");
-                else if (target == sd.Node)
-                    _env.Log(LogLevel.Info, $"ignore service '{sid}' {cmd.Verb} request - service already on node '{target}'");
-                else
-                {
-                    _env.Log(LogLevel.Info, $"{cmd.Verb} service '{sid}' to node '{target}'");
-                    var next = cmd.Verb == "migrate" ? ServiceState.Migrate : ServiceState.Relocate;
-                    ChangeServiceState(sid, sd, next, node: sd.Node, target: target);
-                }
+                TryStartQueuedMotion(sid, sd, cmd, announce: true);
                 break;
             case "stop":
                 string timeout = cmd.Argument;

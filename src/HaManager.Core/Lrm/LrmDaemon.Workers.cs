@@ -94,6 +94,8 @@ public sealed partial class LrmDaemon
     {
         if (_jobs.Count == 0) return 0;
         var config = _env.ReadServiceConfig();
+        // The service status does not change during a pass: compute the live uids once.
+        var liveUids = _serviceStatus.Values.Select(sd => sd.Uid).ToHashSet(StringComparer.Ordinal);
         var order = _jobs.Values.OrderByDescending(j => j.StartTries).ThenBy(j => j.Sid, StringComparer.Ordinal).ToList();
         foreach (var job in order)
         {
@@ -106,12 +108,13 @@ public sealed partial class LrmDaemon
                 status = ExitCodes.Crashed;
             }
             _jobs.Remove(job.Sid);
-            RecordResult(job, status, config);
+            RecordResult(job, status, config, liveUids);
         }
         return _jobs.Count;
     }
 
-    private void RecordResult(LrmJob job, int status, IReadOnlyDictionary<string, ServiceConfigEntry> config)
+    private void RecordResult(LrmJob job, int status, IReadOnlyDictionary<string, ServiceConfigEntry> config,
+        HashSet<string> liveUids)
     {
         int exitCode = status;
         if (status == ExitCodes.Crashed)
@@ -126,8 +129,7 @@ public sealed partial class LrmDaemon
         exitCode = ApplyRestartPolicy(job, exitCode, config);
         if (exitCode == ExitCodes.TryAgain) return;
         _results[job.Uid] = new LrmResult(job.Sid, job.Command, exitCode);
-        var live = _serviceStatus.Values.Select(sd => sd.Uid).ToHashSet(StringComparer.Ordinal);
-        foreach (var uid in _results.Keys.Where(u => !live.Contains(u)).ToList()) _results.Remove(uid);
+        foreach (var uid in _results.Keys.Where(u => !liveUids.Contains(u)).ToList()) _results.Remove(uid);
     }
 
     /// <summary>max_restart: a failed start is retried on this node before the CRM hears of it (§7).</summary>

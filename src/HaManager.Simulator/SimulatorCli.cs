@@ -6,21 +6,28 @@ public static class SimulatorCli
     private const string Usage = """
         usage: ha-simulator run <scenario-dir|scenario.yaml>
                ha-simulator test <scenario-dir|scenario.yaml>...
-        run   replays one scenario and prints its log
-        test  replays each scenario and compares it with its expected log
+               ha-simulator rules <rules.cfg> [node,node,...]
+        run    replays one scenario and prints its log
+        test   replays each scenario and compares it with its expected log
+        rules  checks, canonicalises and compiles a rules.cfg (default nodes node1,node2,node3)
         """;
 
     /// <summary>Entry point; returns the process exit code.</summary>
     public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 2 || args[0] is not ("run" or "test"))
+        if (args.Length < 2 || args[0] is not ("run" or "test" or "rules"))
         {
             stderr.WriteLine(Usage);
             return 2;
         }
         try
         {
-            return args[0] == "run" ? RunOne(args[1], stdout) : TestAll(args.Skip(1), stdout);
+            return args[0] switch
+            {
+                "run" => RunOne(args[1], stdout),
+                "rules" => Rules(args[1], args.Length > 2 ? args[2] : "node1,node2,node3", stdout, stderr),
+                _ => TestAll(args.Skip(1), stdout),
+            };
         }
         catch (ScenarioLoadException e)
         {
@@ -35,6 +42,18 @@ public static class SimulatorCli
         if (Directory.Exists(path)) return ScenarioDirectory.Load(path);
         if (File.Exists(path)) return YamlScenario.Load(path);
         throw new ScenarioLoadException($"no such scenario '{path}'");
+    }
+
+    private static int Rules(string path, string nodes, TextWriter stdout, TextWriter stderr)
+    {
+        if (!File.Exists(path))
+        {
+            stderr.WriteLine($"ha-simulator: no such file '{path}'");
+            return 1;
+        }
+        var nodeList = nodes.Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
+        stdout.Write(HaManager.Core.Rules.RulesReport.Build(File.ReadAllText(path), nodeList));
+        return 0;
     }
 
     private static int RunOne(string path, TextWriter stdout)

@@ -42,8 +42,10 @@ public sealed record SectionTypeSchema(string Type, IReadOnlyList<PropertySchema
 /// <param name="LowerCaseType">True when the header type is lower-cased on read.</param>
 /// <param name="IsolatedTypes">True when each type has its own property namespace (rules.cfg), so a key of
 /// another type is "unknown" rather than "unexpected".</param>
+/// <param name="UnknownTypeFormat">Message for an unknown section type; <c>{0}</c> is the type.</param>
 public sealed record SectionConfigSchema(string FileName, IReadOnlyList<SectionTypeSchema> Types,
-    bool SectionIdIncludesType, bool LowerCaseType, bool IsolatedTypes = false)
+    bool SectionIdIncludesType, bool LowerCaseType, bool IsolatedTypes = false,
+    string UnknownTypeFormat = "no such resource type '{0}'")
 {
     /// <summary>The type schema, or null.</summary>
     public SectionTypeSchema? TypeOf(string type) => Types.FirstOrDefault(t => t.Type == type);
@@ -136,7 +138,8 @@ public static partial class SectionConfig
             string name = h.Groups[2].Value;
             string id = schema.SectionIdIncludesType ? $"{type}:{name}" : name;
             var typeSchema = schema.TypeOf(type);
-            string? headerError = typeSchema is null ? $"no such {(schema.SectionIdIncludesType ? "resource " : "section ")}type '{type}'"
+            string? headerError = typeSchema is null
+                ? string.Format(CultureInfo.InvariantCulture, schema.UnknownTypeFormat, type)
                 : typeSchema.CheckName(name);
 
             var section = new Section { Type = type, Name = name };

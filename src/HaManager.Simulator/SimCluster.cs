@@ -86,6 +86,8 @@ public sealed class SimCluster
             }
         }
         Datacenter = input.Datacenter;
+        RulesConfig = input.RulesConfig;
+        GroupsConfig = input.GroupsConfig;
         foreach (var (node, running) in input.Running)
             foreach (var (sid, on) in running) NodeByName(node).RunningServices[sid] = on;
         foreach (var node in Nodes)
@@ -109,6 +111,12 @@ public sealed class SimCluster
 
     /// <summary>The datacenter settings of the run.</summary>
     public DatacenterSettings Datacenter { get; }
+
+    /// <summary>rules.cfg text, null when absent.</summary>
+    public string? RulesConfig { get; set; }
+
+    /// <summary>groups.cfg text, null when absent.</summary>
+    public string? GroupsConfig { get; set; }
 
     /// <summary>The CRM command queue text.</summary>
     public string CrmCommands { get; set; } = "";

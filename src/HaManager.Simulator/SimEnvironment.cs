@@ -175,6 +175,38 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public DatacenterSettings GetDatacenterSettings() => cluster.Datacenter;
 
     /// <inheritdoc/>
+    public string? ReadRulesConfig()
+    {
+        SimCluster.CheckCfs(Node);
+        return cluster.RulesConfig;
+    }
+
+    /// <inheritdoc/>
+    public void WriteRulesConfig(string text)
+    {
+        SimCluster.CheckCfs(Node);
+        cluster.RulesConfig = text;
+    }
+
+    /// <inheritdoc/>
+    public string? ReadGroupConfig()
+    {
+        SimCluster.CheckCfs(Node);
+        return cluster.GroupsConfig;
+    }
+
+    /// <inheritdoc/>
+    public void DeleteGroupConfig()
+    {
+        SimCluster.CheckCfs(Node);
+        if (cluster.GroupsConfig is null) throw new SimulationFatalException("groups config does not exist\n");
+        cluster.GroupsConfig = null;
+    }
+
+    /// <inheritdoc/>
+    public string? GetNodeVersion(string node) => cluster.HasNode(node) ? cluster.NodeByName(node).Version : null;
+
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats() => cluster.GetBasicServiceStats();
 
     /// <inheritdoc/>

@@ -71,6 +71,13 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
 
     public void StealService(string sid, string fromNode, string toNode) => Config[sid].Node = toNode;
     public DatacenterSettings GetDatacenterSettings() => Datacenter;
+    public string? Rules { get; set; }
+    public string? Groups { get; set; }
+    public string? ReadRulesConfig() => Rules;
+    public void WriteRulesConfig(string text) => Rules = text;
+    public string? ReadGroupConfig() => Groups;
+    public void DeleteGroupConfig() => Groups = null;
+    public string? GetNodeVersion(string node) => "9.0.0~16";
     public IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats() =>
         Config.ToDictionary(kv => kv.Key, kv => new ServiceStats(kv.Value.Node, kv.Value.State, kv.Value.State == "started"));
     public IResourceAgent? GetResourceAgent(string type) => type is "vm" or "ct" ? Agent : null;

@@ -157,6 +157,21 @@ public interface IHaEnvironment
     /// <summary>The HA parts of the datacenter configuration.</summary>
     DatacenterSettings GetDatacenterSettings();
 
+    /// <summary>The rules.cfg text; null when the file does not exist.</summary>
+    string? ReadRulesConfig();
+
+    /// <summary>Replaces rules.cfg.</summary>
+    void WriteRulesConfig(string text);
+
+    /// <summary>The groups.cfg text; null when the file does not exist.</summary>
+    string? ReadGroupConfig();
+
+    /// <summary>Deletes groups.cfg (after the groups were migrated into rules).</summary>
+    void DeleteGroupConfig();
+
+    /// <summary>The management software version of a node, or null when unknown.</summary>
+    string? GetNodeVersion(string node);
+
     /// <summary>Every resource of the cluster with node, state and running flag.</summary>
     IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats();
 

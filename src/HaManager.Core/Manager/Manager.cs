@@ -77,16 +77,18 @@ public sealed partial class Manager
             _env.Log(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{mode}'");
             _schedulerMode = mode;
         }
-        _rebalanceOnStart = settings.Crs.TryGetValue("ha-rebalance-on-start", out var rebalance) && rebalance == "1";
-        _ = nodeListChanged; // Consumed by rule compilation (placement).
+        _rebalanceOnStart = settings.Crs.TryGetValue("ha-rebalance-on-start", out var rebalance) && IsTruthy(rebalance);
+        TryMigrateGroups(nodeInfo);
 
         _sc = _env.ReadServiceConfig();
+        ReadGroups();
         if (_disarm is null)
         {
             AddNewServices();
             RemoveStaleServices();
         }
         RebuildUsage();
+        UpdateRules(nodeListChanged);
         ProcessCrmCommands();
 
         HashSet<string>? deferred = null;
@@ -99,6 +101,8 @@ public sealed partial class Manager
         RunServicePasses(deferred);
         WriteStatus();
     }
+
+    private static bool IsTruthy(string value) => value is not ("" or "0");
 
     private void ReadLrmStatuses()
     {

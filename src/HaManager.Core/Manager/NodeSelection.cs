@@ -30,8 +30,10 @@ public interface IPlacementRules
     /// <summary>Allowed and preferred nodes of <paramref name="sid"/> among <paramref name="onlineNodes"/>.</summary>
     NodeAffinity GetNodeAffinity(string sid, IReadOnlyList<string> onlineNodes);
 
-    /// <summary>Together/separate node sets of <paramref name="sid"/> given the current service status.</summary>
-    ResourceAffinity GetResourceAffinity(string sid, IReadOnlyDictionary<string, ServiceStatusEntry> serviceStatus);
+    /// <summary>Together/separate node sets of <paramref name="sid"/> given the current service status;
+    /// only load on <paramref name="onlineNodes"/> counts.</summary>
+    ResourceAffinity GetResourceAffinity(string sid, IReadOnlyDictionary<string, ServiceStatusEntry> serviceStatus,
+        IReadOnlyCollection<string> onlineNodes);
 
     /// <summary>Services that must run on the same node as <paramref name="sid"/>, ordinal.</summary>
     IReadOnlyList<string> GetPositivePartners(string sid);
@@ -53,8 +55,8 @@ public sealed class NoPlacementRules : IPlacementRules
     public NodeAffinity GetNodeAffinity(string sid, IReadOnlyList<string> onlineNodes) => new(onlineNodes, onlineNodes);
 
     /// <inheritdoc/>
-    public ResourceAffinity GetResourceAffinity(string sid, IReadOnlyDictionary<string, ServiceStatusEntry> serviceStatus) =>
-        None;
+    public ResourceAffinity GetResourceAffinity(string sid, IReadOnlyDictionary<string, ServiceStatusEntry> serviceStatus,
+        IReadOnlyCollection<string> onlineNodes) => None;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> GetPositivePartners(string sid) => [];
@@ -74,7 +76,7 @@ public static class NodeSelection
         var affinity = rules.GetNodeAffinity(sid, usage.Nodes);
         if (affinity.Preferred.Count == 0) return null;
 
-        var resource = rules.GetResourceAffinity(sid, serviceStatus);
+        var resource = rules.GetResourceAffinity(sid, serviceStatus, usage.Nodes);
         bool currentPermitted = resource.Together.ContainsKey(current) || !resource.Separate.Contains(current);
         if (preference == SelectionPreference.None && !failback && affinity.Allowed.Contains(current) && currentPermitted)
             return current;
@@ -91,7 +93,8 @@ public static class NodeSelection
         if (sd.MaintenanceNode is not null && preferred.Contains(sd.MaintenanceNode)) return sd.MaintenanceNode;
         if (preference == SelectionPreference.None && preferred.Contains(current)) return current;
 
-        var scores = usage.ScoreNodesToStartService(sid, preferred);
+        // Scores cover every online node: TOPSIS results depend on the whole set.
+        var scores = usage.ScoreNodesToStartService(sid);
         var ranked = preferred.OrderBy(n => scores[n]).ThenBy(n => n, StringComparer.Ordinal).ToList();
         if (ranked.Count == 0) return null;
         if (preference == SelectionPreference.TryNext)

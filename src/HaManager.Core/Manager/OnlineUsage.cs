@@ -21,8 +21,8 @@ public interface IOnlineUsage
     /// <summary>Removes everything a service contributed.</summary>
     void RemoveServiceUsage(string sid);
 
-    /// <summary>Scores the given nodes for starting <paramref name="sid"/>; lower is better.</summary>
-    IReadOnlyDictionary<string, double> ScoreNodesToStartService(string sid, IEnumerable<string> nodes);
+    /// <summary>Scores every online node for starting <paramref name="sid"/>; lower is better.</summary>
+    IReadOnlyDictionary<string, double> ScoreNodesToStartService(string sid);
 }
 
 /// <summary>Where a service in a given state puts load (crm-manager §9.1).</summary>
@@ -81,11 +81,10 @@ public sealed class BasicUsage : IOnlineUsage
     }
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, double> ScoreNodesToStartService(string sid, IEnumerable<string> nodes)
+    public IReadOnlyDictionary<string, double> ScoreNodesToStartService(string sid)
     {
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var node in nodes)
-            scores[node] = _servicesByNode.TryGetValue(node, out var services) ? services.Count : 0;
+        foreach (var node in _nodes) scores[node] = _servicesByNode[node].Count;
         return scores;
     }
 }

@@ -30,6 +30,8 @@ public static class ScenarioDirectory
         input.ManagerStatusJson = Text("manager_status");
         if (Text("datacenter.cfg") is { } dc) input.Datacenter = ParseJson(dc, "datacenter.cfg", ParseDatacenter);
         input.RulesConfig = Text("rules_config");
+        if (Text("static_service_stats") is { } st) input.StaticServiceStats = ParseJson(st, "static_service_stats", ParseStats);
+        if (Text("dynamic_service_stats") is { } dy) input.DynamicServiceStats = ParseJson(dy, "dynamic_service_stats", ParseStats);
         input.GroupsConfig = Text("groups");
         input.ExpectedLog = Text("log.expect");
         foreach (var node in input.Hardware.Keys)
@@ -73,9 +75,20 @@ public static class ScenarioDirectory
             if (p.Value.TryGetProperty("power", out var power)) node.Power = power.GetString() ?? "off";
             if (p.Value.TryGetProperty("network", out var network)) node.Network = network.GetString() ?? "off";
             if (p.Value.TryGetProperty("pve-manager-version", out var version)) node.Version = version.GetString();
+            if (p.Value.TryGetProperty("maxcpu", out var maxcpu)) node.MaxCpu = maxcpu.GetDouble();
+            if (p.Value.TryGetProperty("maxmem", out var maxmem)) node.MaxMem = maxmem.GetDouble();
             nodes[p.Name] = node;
         }
         return nodes;
+    }
+
+    private static Dictionary<string, Dictionary<string, double>> ParseStats(JsonElement root)
+    {
+        var stats = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var p in root.EnumerateObject())
+            stats[p.Name] = p.Value.EnumerateObject().Where(kv => kv.Value.ValueKind == JsonValueKind.Number)
+                .ToDictionary(kv => kv.Name, kv => kv.Value.GetDouble(), StringComparer.Ordinal);
+        return stats;
     }
 
     private static SortedDictionary<string, SortedDictionary<string, string>> ParseServices(JsonElement root)

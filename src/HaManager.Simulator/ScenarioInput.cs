@@ -9,6 +9,10 @@ public sealed class NodeHardwareInput
     public string Network { get; set; } = "off";
     /// <summary>Management software version; null means <c>9.0.0~2</c>.</summary>
     public string? Version { get; set; }
+    /// <summary>Cores (CRS capacity); null when not given.</summary>
+    public double? MaxCpu { get; set; }
+    /// <summary>Bytes of memory (CRS capacity); null when not given.</summary>
+    public double? MaxMem { get; set; }
 }
 
 /// <summary>
@@ -39,6 +43,12 @@ public sealed class ScenarioInput
 
     /// <summary>Node → (sid → running) from <c>service_status_&lt;node&gt;</c>.</summary>
     public Dictionary<string, Dictionary<string, bool>> Running { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>static_service_stats</c>: sid → {maxcpu, maxmem}; null when not given (defaults apply).</summary>
+    public Dictionary<string, Dictionary<string, double>>? StaticServiceStats { get; set; }
+
+    /// <summary><c>dynamic_service_stats</c>: sid → {cpu, mem}; null when not given (defaults apply).</summary>
+    public Dictionary<string, Dictionary<string, double>>? DynamicServiceStats { get; set; }
 
     /// <summary>Raw <c>rules_config</c> text, or null.</summary>
     public string? RulesConfig { get; set; }

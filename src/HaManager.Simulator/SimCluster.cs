@@ -32,6 +32,10 @@ public sealed class SimNode(string name)
     public bool LrmRestart { get; set; }
     /// <summary>Management software version.</summary>
     public string Version { get; set; } = "9.0.0~2";
+    /// <summary>Cores, if configured.</summary>
+    public double? MaxCpu { get; set; }
+    /// <summary>Bytes of memory, if configured.</summary>
+    public double? MaxMem { get; set; }
     /// <summary>The CRM daemon, if running.</summary>
     public CrmDaemon? Crm { get; set; }
     /// <summary>The LRM daemon, if running.</summary>
@@ -67,6 +71,8 @@ public sealed class SimCluster
         {
             var node = new SimNode(name) { Power = hw.Power == "on", Network = hw.Network == "on" };
             if (hw.Version is not null) node.Version = hw.Version;
+            node.MaxCpu = hw.MaxCpu;
+            node.MaxMem = hw.MaxMem;
             Nodes.Add(node);
         }
         foreach (var (sid, props) in input.Services)
@@ -87,6 +93,14 @@ public sealed class SimCluster
         }
         Datacenter = input.Datacenter;
         RulesConfig = input.RulesConfig;
+        // Statistics defaults (simulator §2.3): static from the configured services, dynamic from the
+        // keys of the (possibly defaulted) static statistics.
+        StaticStats = input.StaticServiceStats?.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>(kv.Value), StringComparer.Ordinal)
+            ?? ServiceConfig.Keys.ToDictionary(sid => sid,
+                _ => new Dictionary<string, double> { ["maxcpu"] = 4.0, ["maxmem"] = 4294967296 }, StringComparer.Ordinal);
+        DynamicStats = input.DynamicServiceStats?.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>(kv.Value), StringComparer.Ordinal)
+            ?? StaticStats.Keys.ToDictionary(sid => sid,
+                _ => new Dictionary<string, double> { ["cpu"] = 2.0, ["mem"] = 2147483648 }, StringComparer.Ordinal);
         GroupsConfig = input.GroupsConfig;
         foreach (var (node, running) in input.Running)
             foreach (var (sid, on) in running) NodeByName(node).RunningServices[sid] = on;
@@ -111,6 +125,12 @@ public sealed class SimCluster
 
     /// <summary>The datacenter settings of the run.</summary>
     public DatacenterSettings Datacenter { get; }
+
+    /// <summary>Static service statistics: sid → {maxcpu, maxmem}.</summary>
+    public Dictionary<string, Dictionary<string, double>> StaticStats { get; } = null!;
+
+    /// <summary>Dynamic service statistics: sid → {cpu, mem}.</summary>
+    public Dictionary<string, Dictionary<string, double>> DynamicStats { get; } = null!;
 
     /// <summary>rules.cfg text, null when absent.</summary>
     public string? RulesConfig { get; set; }
@@ -294,12 +314,53 @@ public sealed class SimCluster
         }
     }
 
-    /// <summary>Every configured resource as usage input (simulator §8.4).</summary>
-    public IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats()
+    /// <summary>Every configured resource as usage input (simulator §8.4): requested state as state,
+    /// static usage from the static statistics, dynamic usage as their union with the dynamic ones.</summary>
+    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats()
     {
         var stats = new Dictionary<string, ServiceStats>(StringComparer.Ordinal);
         foreach (var (sid, cd) in ReadServiceConfig())
-            stats[sid] = new ServiceStats(cd.Node, cd.State, cd.State == RequestedStates.Started);
+        {
+            StaticStats.TryGetValue(sid, out var st);
+            DynamicStats.TryGetValue(sid, out var dy);
+            var staticUsage = st is null ? null : new ServiceUsage(Get(st, "maxcpu"), Bytes(Get(st, "maxmem")));
+            ServiceUsage? dynamicUsage = st is null && dy is null ? null : new ServiceUsage(
+                Get(dy, "maxcpu") ?? Get(st, "maxcpu"), Bytes(Get(dy, "maxmem") ?? Get(st, "maxmem")),
+                Get(dy, "cpu") ?? Get(st, "cpu"), Bytes(Get(dy, "mem") ?? Get(st, "mem")));
+            stats[sid] = new ServiceStats(cd.Node, cd.State, cd.State == RequestedStates.Started, staticUsage, dynamicUsage);
+        }
         return stats;
+    }
+
+    private static double? Get(Dictionary<string, double>? values, string key) =>
+        values is not null && values.TryGetValue(key, out double v) ? v : null;
+
+    private static long? Bytes(double? value) => value is { } v ? (long)v : null;
+
+    /// <summary>Node capacities as configured in the hardware (may be missing).</summary>
+    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() =>
+        Nodes.ToDictionary(n => n.Name, n => new NodeUsage(n.MaxCpu, Bytes(n.MaxMem)), StringComparer.Ordinal);
+
+    /// <summary>Node capacities (defaults 24 cores, 128 GiB) and the measured use of the configured services
+    /// that run on their node, added in sid order (simulator §8.4).</summary>
+    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats()
+    {
+        var result = new Dictionary<string, NodeUsage>(StringComparer.Ordinal);
+        var config = ReadServiceConfig();
+        var serviceStats = GetServiceStats();
+        foreach (var node in Nodes)
+        {
+            double cpu = 0;
+            long mem = 0;
+            foreach (var (sid, cd) in config)
+            {
+                if (cd.Node != node.Name || !node.RunningServices.TryGetValue(sid, out bool running) || !running) continue;
+                var usage = serviceStats[sid].Dynamic;
+                cpu += usage?.Cpu ?? throw new HaEnvironmentException($"unknown cpu load for '{sid}'");
+                mem += usage.Mem ?? throw new HaEnvironmentException($"unknown memory usage for '{sid}'");
+            }
+            result[node.Name] = new NodeUsage(node.MaxCpu ?? 24.0, Bytes(node.MaxMem) ?? 137438953472, cpu, mem);
+        }
+        return result;
     }
 }

@@ -207,7 +207,13 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public string? GetNodeVersion(string node) => cluster.HasNode(node) ? cluster.NodeByName(node).Version : null;
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats() => cluster.GetBasicServiceStats();
+    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() => cluster.GetServiceStats();
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => cluster.GetStaticNodeStats();
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => cluster.GetDynamicNodeStats();
 
     /// <inheritdoc/>
     public IResourceAgent? GetResourceAgent(string type) =>

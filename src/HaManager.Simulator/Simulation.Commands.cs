@@ -154,6 +154,23 @@ public sealed partial class Simulation
         }
     }
 
+    /// <summary>Merges <c>key value</c> pairs into a sid's statistics (memory given in MiB).</summary>
+    private static void SetStats(Dictionary<string, Dictionary<string, double>> stats, string sid, string action,
+        string[] parameters, params (string Key, double Scale)[] keys)
+    {
+        if (parameters.Length == 0) throw new SimulationFatalException($"sim_hardware_cmd: missing target stat for '{action}' command");
+        if (!stats.TryGetValue(sid, out var entry)) stats[sid] = entry = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int i = 0; i < parameters.Length; i += 2)
+        {
+            string key = parameters[i];
+            int known = Array.FindIndex(keys, k => k.Key == key);
+            if (known < 0) throw new SimulationFatalException($"sim_hardware_cmd: unknown target stat '{key}' for '{action}' command");
+            if (i + 1 >= parameters.Length)
+                throw new SimulationFatalException($"sim_hardware_cmd: missing value for '{action} {key}' command");
+            entry[key] = double.Parse(parameters[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture) * keys[known].Scale;
+        }
+    }
+
     private void QueueCrmCommand(string line) => _cluster.CrmCommands += line + "\n";
 
     private void Service(string sid, string action, string[] parameters)
@@ -190,6 +207,15 @@ public sealed partial class Simulation
             case "delete":
                 Existing();
                 config.Remove(sid);
+                _cluster.StaticStats.Remove(sid);
+                break;
+            case "set-static-stats":
+                Existing();
+                SetStats(_cluster.StaticStats, sid, action, parameters, ("maxcpu", 1), ("maxmem", 1048576));
+                break;
+            case "set-dynamic-stats":
+                Existing();
+                SetStats(_cluster.DynamicStats, sid, action, parameters, ("cpu", 1), ("mem", 1048576));
                 break;
             case "lock":
                 Existing()["lock"] = First() ?? "backup";

@@ -78,8 +78,10 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
     public string? ReadGroupConfig() => Groups;
     public void DeleteGroupConfig() => Groups = null;
     public string? GetNodeVersion(string node) => "9.0.0~16";
-    public IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats() =>
+    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() =>
         Config.ToDictionary(kv => kv.Key, kv => new ServiceStats(kv.Value.Node, kv.Value.State, kv.Value.State == "started"));
+    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => new Dictionary<string, NodeUsage>();
+    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => new Dictionary<string, NodeUsage>();
     public IResourceAgent? GetResourceAgent(string type) => type is "vm" or "ct" ? Agent : null;
     public string WatchdogOpen() { OpenWatchdogs.Add("wd"); return "wd"; }
     public void WatchdogUpdate(string handle) { }

@@ -58,7 +58,24 @@ public sealed record DatacenterSettings(string? ShutdownPolicy, IReadOnlyDiction
 /// <param name="Node">Where it lives.</param>
 /// <param name="State">Its requested state (simulator) or <c>started</c>/<c>stopped</c> (real).</param>
 /// <param name="Running">Whether it counts as running.</param>
-public sealed record ServiceStats(string Node, string State, bool Running);
+/// <param name="Static">Configured maxima (static scheduler); null when unknown.</param>
+/// <param name="Dynamic">Configured maxima and measured use (dynamic scheduler); null when unknown.</param>
+public sealed record ServiceStats(string Node, string State, bool Running, ServiceUsage? Static = null,
+    ServiceUsage? Dynamic = null);
+
+/// <summary>A resource's configured maxima and measured use; any part may be unknown.</summary>
+/// <param name="MaxCpu">Configured cores.</param>
+/// <param name="MaxMem">Configured bytes.</param>
+/// <param name="Cpu">Cores in use.</param>
+/// <param name="Mem">Bytes in use.</param>
+public sealed record ServiceUsage(double? MaxCpu = null, long? MaxMem = null, double? Cpu = null, long? Mem = null);
+
+/// <summary>A node's capacity and (dynamic scheduler) measured use; capacity may be unknown.</summary>
+/// <param name="MaxCpu">Cores.</param>
+/// <param name="MaxMem">Bytes.</param>
+/// <param name="Cpu">Cores in use (0 for the static scheduler).</param>
+/// <param name="Mem">Bytes in use (0 for the static scheduler).</param>
+public sealed record NodeUsage(double? MaxCpu, long? MaxMem, double Cpu = 0, long Mem = 0);
 
 /// <summary>Whether the local node is going down, read when a shutdown request arrives.</summary>
 /// <param name="Shutdown">The node is shutting down or rebooting.</param>
@@ -172,8 +189,14 @@ public interface IHaEnvironment
     /// <summary>The management software version of a node, or null when unknown.</summary>
     string? GetNodeVersion(string node);
 
-    /// <summary>Every resource of the cluster with node, state and running flag.</summary>
-    IReadOnlyDictionary<string, ServiceStats> GetBasicServiceStats();
+    /// <summary>Every resource of the cluster with node, state, running flag and usage.</summary>
+    IReadOnlyDictionary<string, ServiceStats> GetServiceStats();
+
+    /// <summary>Per node its configured capacity (static scheduler).</summary>
+    IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats();
+
+    /// <summary>Per node its capacity and measured use (dynamic scheduler).</summary>
+    IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats();
 
     /// <summary>The resource plugin for a service type, bound to this environment; null if unknown.</summary>
     IResourceAgent? GetResourceAgent(string type);

@@ -23,6 +23,7 @@ public sealed partial class Manager
     private SortedDictionary<string, bool>? _nodeRequest;
     private DisarmInfo? _disarm;
     private string _schedulerMode;
+    private Scheduling.CrsSettings _crs;
     private IOnlineUsage _usage = new BasicUsage();
     private IPlacementRules _rules = NoPlacementRules.Instance;
     private SortedDictionary<string, ServiceConfigEntry> _sc = new(StringComparer.Ordinal);
@@ -39,7 +40,8 @@ public sealed partial class Manager
         _ss = new SortedDictionary<string, ServiceStatusEntry>(persisted.ServiceStatus, StringComparer.Ordinal);
         _nodeRequest = persisted.NodeRequest;
         _disarm = persisted.Disarm;
-        _schedulerMode = SchedulerModeOf(env.GetDatacenterSettings());
+        _crs = Scheduling.CrsSettings.From(env.GetDatacenterSettings());
+        _schedulerMode = _crs.Mode;
         if (_schedulerMode != "basic") env.Log(LogLevel.Info, $"using scheduler mode '{_schedulerMode}'");
     }
 
@@ -52,8 +54,6 @@ public sealed partial class Manager
     /// <summary>The service status map (read-only view for tests and tools).</summary>
     public IReadOnlyDictionary<string, ServiceStatusEntry> ServiceStatus => _ss;
 
-    private static string SchedulerModeOf(DatacenterSettings settings) =>
-        settings.Crs.TryGetValue("ha", out var mode) ? mode : "basic";
 
     /// <summary>One manager round in the exact step order of crm-manager §5.</summary>
     public void ManageRound()
@@ -70,14 +70,13 @@ public sealed partial class Manager
             return;
         }
 
-        var settings = _env.GetDatacenterSettings();
-        string mode = SchedulerModeOf(settings);
-        if (mode != _schedulerMode)
+        _crs = Scheduling.CrsSettings.From(_env.GetDatacenterSettings());
+        if (_crs.Mode != _schedulerMode)
         {
-            _env.Log(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{mode}'");
-            _schedulerMode = mode;
+            _env.Log(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{_crs.Mode}'");
+            _schedulerMode = _crs.Mode;
         }
-        _rebalanceOnStart = settings.Crs.TryGetValue("ha-rebalance-on-start", out var rebalance) && IsTruthy(rebalance);
+        _rebalanceOnStart = _crs.RebalanceOnStart;
         TryMigrateGroups(nodeInfo);
 
         _sc = _env.ReadServiceConfig();
@@ -96,13 +95,12 @@ public sealed partial class Manager
         {
             if (!HandleDisarm(out deferred)) return;
         }
+        else AutoRebalance();
         IsFullyDisarmed = false;
 
         RunServicePasses(deferred);
         WriteStatus();
     }
-
-    private static bool IsTruthy(string value) => value is not ("" or "0");
 
     private void ReadLrmStatuses()
     {
@@ -147,16 +145,43 @@ public sealed partial class Manager
         }
     }
 
+    /// <summary>Round step 10: a fresh usage account for the online nodes (crm-manager §9.1,
+    /// rules-scheduling §4.1), falling back to basic when the scheduler cannot be initialised.</summary>
     private void RebuildUsage()
     {
-        var usage = new BasicUsage();
-        foreach (var (node, state) in _ns.States)
-            if (state == NodeState.Online) usage.AddNode(node);
-        foreach (var (sid, sd) in _ss)
-            usage.AddServiceUsage(sid, StateNames.Of(sd.State), sd.Node, sd.Target);
-        foreach (var (sid, stats) in _env.GetBasicServiceStats().OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            if (!_ss.ContainsKey(sid)) usage.AddServiceUsage(sid, stats.State, stats.Node, null);
+        var online = _ns.States.Where(kv => kv.Value == NodeState.Online).Select(kv => kv.Key).ToList();
+        var stats = _env.GetServiceStats();
+        IOnlineUsage? usage = null;
+        if (_crs.Mode is "static" or "dynamic")
+        {
+            bool dynamic = _crs.Mode == "dynamic";
+            var nodeStats = dynamic ? _env.GetDynamicNodeStats() : _env.GetStaticNodeStats();
+            usage = Scheduling.CrsUsage.TryCreate(dynamic, online, nodeStats, stats, _env.Log, out var error);
+            if (usage is null)
+                _env.Log(LogLevel.Warning, $"fallback to 'basic' scheduler mode, init for '{_crs.Mode}' failed - {error}");
+        }
+        else if (_crs.Mode != "basic")
+            _env.Log(LogLevel.Warning, $"got unknown scheduler mode '{_crs.Mode}', using 'basic'");
+        if (usage is null)
+        {
+            var basic = new BasicUsage();
+            foreach (var node in online) basic.AddNode(node);
+            usage = basic;
+        }
         _usage = usage;
+        foreach (var (sid, sd) in _ss) AddUsage(sid, sd);
+        foreach (var (sid, s) in stats.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            if (!_ss.ContainsKey(sid)) _usage.AddServiceUsage(sid, s.State, s.Node, null, s.Running);
+    }
+
+    /// <summary>Accounts one service: a started service is running once the LRM confirmed it; any other
+    /// state counts as running iff it loads its current node (rules-scheduling §4.2).</summary>
+    private void AddUsage(string sid, ServiceStatusEntry sd)
+    {
+        string state = StateNames.Of(sd.State);
+        bool running = sd.State == ServiceState.Started ? sd.Running
+            : UsagePlacement.Of(state).OnNode && _usage.Nodes.Contains(sd.Node);
+        _usage.AddServiceUsage(sid, state, sd.Node, sd.Target, running);
     }
 
     private void WriteStatus()
@@ -201,7 +226,7 @@ public sealed partial class Manager
         sd.Timeout = timeout;
 
         _usage.RemoveServiceUsage(sid);
-        _usage.AddServiceUsage(sid, StateNames.Of(next), sd.Node, sd.Target);
+        AddUsage(sid, sd);
         sd.Uid = _env.NewUid();
 
         var parameters = new List<string>(3);

@@ -15,14 +15,22 @@ public interface IOnlineUsage
     void AddNode(string node);
 
     /// <summary>Accounts a service in state <paramref name="state"/> (a service-state or requested-state
-    /// word) on its node and/or target as the table of crm-manager §9.1 says.</summary>
-    void AddServiceUsage(string sid, string state, string node, string? target);
+    /// word) on its node and/or target as the table of crm-manager §9.1 says; <paramref name="running"/>
+    /// tells the dynamic scheduler whether its load is already measured.</summary>
+    void AddServiceUsage(string sid, string state, string node, string? target, bool running);
 
     /// <summary>Removes everything a service contributed.</summary>
     void RemoveServiceUsage(string sid);
 
     /// <summary>Scores every online node for starting <paramref name="sid"/>; lower is better.</summary>
     IReadOnlyDictionary<string, double> ScoreNodesToStartService(string sid);
+
+    /// <summary>How unevenly the online nodes are loaded (0 = even; basic: always 0).</summary>
+    double NodeImbalance();
+
+    /// <summary>The best move among the candidates by <paramref name="method"/> (<c>bruteforce</c> or
+    /// <c>topsis</c>), or null (basic: always null).</summary>
+    Scheduling.BalancingMigration? BestBalancingMigration(IReadOnlyList<Scheduling.BalancingCandidate> candidates, string method);
 }
 
 /// <summary>Where a service in a given state puts load (crm-manager §9.1).</summary>
@@ -58,7 +66,7 @@ public sealed class BasicUsage : IOnlineUsage
     }
 
     /// <inheritdoc/>
-    public void AddServiceUsage(string sid, string state, string node, string? target)
+    public void AddServiceUsage(string sid, string state, string node, string? target, bool running)
     {
         var (onNode, onTarget) = UsagePlacement.Of(state);
         if (onNode) Count(sid, node);
@@ -87,4 +95,11 @@ public sealed class BasicUsage : IOnlineUsage
         foreach (var node in _nodes) scores[node] = _servicesByNode[node].Count;
         return scores;
     }
+
+    /// <inheritdoc/>
+    public double NodeImbalance() => 0;
+
+    /// <inheritdoc/>
+    public Scheduling.BalancingMigration? BestBalancingMigration(IReadOnlyList<Scheduling.BalancingCandidate> candidates,
+        string method) => null;
 }

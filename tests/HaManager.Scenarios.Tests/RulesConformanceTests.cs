@@ -1,0 +1,26 @@
+using HaManager.Core.Rules;
+
+namespace HaManager.Scenarios.Tests;
+
+/// <summary>
+/// Goal: rules.cfg canonicalisation matches upstream exactly. Method: each
+/// ../shared/conformance/pve-ha-manager/rules_cfgs/*.cfg is checked, transformed and compiled for the
+/// nodes node1..node3, and the report must equal its .cfg.expect byte for byte.
+/// </summary>
+public class RulesConformanceTests
+{
+    private static string Dir => Path.Combine(RepoPaths.Conformance, "rules_cfgs");
+
+    public static IEnumerable<string> Cases() => Directory.Exists(Dir)
+        ? Directory.EnumerateFiles(Dir, "*.cfg").Select(Path.GetFileName).Order(StringComparer.Ordinal)!
+        : ["(no conformance data)"];
+
+    [TestCaseSource(nameof(Cases))]
+    public void Rules_report_matches(string file)
+    {
+        if (!Directory.Exists(Dir)) Assert.Ignore($"no conformance data at {Dir}");
+        string path = Path.Combine(Dir, file);
+        string report = RulesReport.Build(File.ReadAllText(path), ["node1", "node2", "node3"]);
+        Assert.That(report, Is.EqualTo(File.ReadAllText(path + ".expect")));
+    }
+}

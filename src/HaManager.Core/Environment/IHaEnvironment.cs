@@ -49,6 +49,12 @@ public sealed record NodeInfo(IReadOnlyDictionary<string, bool> Online, bool Quo
 /// <param name="Crs">The <c>crs</c> property string as key → value (e.g. <c>ha</c> → <c>static</c>).</param>
 public sealed record DatacenterSettings(string? ShutdownPolicy, IReadOnlyDictionary<string, string> Crs)
 {
+    /// <summary><c>max_workers</c>: parallel LRM workers; null means the default (4 on a real cluster).</summary>
+    public int? MaxWorkers { get; init; }
+
+    /// <summary><c>fencing</c>: <c>watchdog</c> (default), <c>hardware</c> or <c>both</c>; null when not set.</summary>
+    public string? FencingMode { get; init; }
+
     /// <summary>No settings at all.</summary>
     public static DatacenterSettings Empty { get; } =
         new(null, new Dictionary<string, string>(StringComparer.Ordinal));

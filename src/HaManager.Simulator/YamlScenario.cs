@@ -10,8 +10,8 @@ namespace HaManager.Simulator;
 /// Our own scenario format: one YAML file per scenario. Keys (all but <c>commands</c> optional):
 /// <code>
 /// description: what the scenario shows and why
-/// nodes:            # node → {power, network, version}; default three nodes, all off
-///   node1: { power: off, network: off }
+/// nodes:            # node → {power, network, version, maxcpu, maxmem}; default three nodes, all off
+///   node1: { power: off, network: off, maxcpu: 32, maxmem: 137438953472 }
 /// services:         # sid → properties as in service_config (node required)
 ///   vm:101: { node: node1, state: started }
 /// datacenter:       # the HA parts of datacenter.cfg
@@ -19,6 +19,15 @@ namespace HaManager.Simulator;
 ///   crs: { ha: basic }
 /// running:          # node → services already running there at start
 ///   node1: [vm:101]
+/// rules: |          # rules.cfg text
+///   node-affinity: prefer-node1
+///   	nodes node1
+///   	resources vm:101
+/// groups: |         # groups.cfg text (legacy)
+/// static_stats:     # sid → {maxcpu, maxmem (bytes)}; default 4 cores / 4 GiB per service
+///   vm:101: { maxcpu: 2, maxmem: 4294967296 }
+/// dynamic_stats:    # sid → {cpu, mem (bytes)}; default 2 cores / 2 GiB per static entry
+///   vm:101: { cpu: 1.5, mem: 2147483648 }
 /// manager_status: '{"...": "..."}'   # pre-seeded manager status JSON
 /// commands:         # batches; batch k runs at 20 + 100·(k−1) s unless delays intervene
 ///   - [power node1 on, power node2 on, power node3 on]
@@ -40,6 +49,10 @@ public static class YamlScenario
         public DatacenterDto? Datacenter { get; set; }
         public Dictionary<string, List<string>>? Running { get; set; }
         public string? ManagerStatus { get; set; }
+        public string? Rules { get; set; }
+        public string? Groups { get; set; }
+        public Dictionary<string, Dictionary<string, double>>? StaticStats { get; set; }
+        public Dictionary<string, Dictionary<string, double>>? DynamicStats { get; set; }
         public List<List<string>>? Commands { get; set; }
         public string? ExpectedLog { get; set; }
     }
@@ -49,6 +62,8 @@ public static class YamlScenario
         public string? Power { get; set; }
         public string? Network { get; set; }
         public string? Version { get; set; }
+        public double? Maxcpu { get; set; }
+        public double? Maxmem { get; set; }
     }
 
     private sealed class DatacenterDto
@@ -84,6 +99,7 @@ public static class YamlScenario
                 input.Hardware[node] = new NodeHardwareInput
                 {
                     Power = hw?.Power ?? "off", Network = hw?.Network ?? "off", Version = hw?.Version,
+                    MaxCpu = hw?.Maxcpu, MaxMem = hw?.Maxmem,
                 };
         }
         else input.Hardware = ScenarioInput.DefaultHardware();
@@ -97,6 +113,10 @@ public static class YamlScenario
         foreach (var (node, sids) in doc.Running ?? [])
             input.Running[node] = sids.ToDictionary(s => s, _ => true, StringComparer.Ordinal);
         input.ManagerStatusJson = doc.ManagerStatus;
+        input.RulesConfig = doc.Rules;
+        input.GroupsConfig = doc.Groups;
+        input.StaticServiceStats = doc.StaticStats;
+        input.DynamicServiceStats = doc.DynamicStats;
         return input;
     }
 

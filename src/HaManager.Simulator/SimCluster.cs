@@ -81,7 +81,7 @@ public sealed class SimCluster
                 throw new ScenarioLoadException($"implement me - unsupported service id '{sid}'");
             if (!props.TryGetValue("node", out var n) || n.Length == 0)
                 throw new ScenarioLoadException($"service '{sid}' without assigned node!");
-            ServiceConfig[sid] = new SortedDictionary<string, string>(props, StringComparer.Ordinal);
+            ServiceConfig.Add(sid, props);
         }
         if (input.ManagerStatusJson is { } ms)
         {
@@ -96,7 +96,7 @@ public sealed class SimCluster
         // Statistics defaults (simulator §2.3): static from the configured services, dynamic from the
         // keys of the (possibly defaulted) static statistics.
         StaticStats = input.StaticServiceStats?.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>(kv.Value), StringComparer.Ordinal)
-            ?? ServiceConfig.Keys.ToDictionary(sid => sid,
+            ?? ServiceConfig.Sids.ToDictionary(sid => sid,
                 _ => new Dictionary<string, double> { ["maxcpu"] = 4.0, ["maxmem"] = 4294967296 }, StringComparer.Ordinal);
         DynamicStats = input.DynamicServiceStats?.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>(kv.Value), StringComparer.Ordinal)
             ?? StaticStats.Keys.ToDictionary(sid => sid,
@@ -120,8 +120,14 @@ public sealed class SimCluster
     /// <summary>Nodes in ordinal order.</summary>
     public List<SimNode> Nodes { get; } = [];
 
-    /// <summary>Raw resource configuration: sid → properties.</summary>
-    public SortedDictionary<string, SortedDictionary<string, string>> ServiceConfig { get; } = new(StringComparer.Ordinal);
+    /// <summary>The resource configuration.</summary>
+    public SimServiceConfig ServiceConfig { get; } = new();
+
+    /// <summary>Incremented whenever the service statistics change (cache key of <see cref="GetServiceStats"/>).</summary>
+    public long StatsVersion { get; private set; }
+
+    /// <summary>Records a change of <see cref="StaticStats"/> or <see cref="DynamicStats"/>.</summary>
+    public void StatsChanged() => StatsVersion++;
 
     /// <summary>The datacenter settings of the run.</summary>
     public DatacenterSettings Datacenter { get; }
@@ -276,41 +282,16 @@ public sealed class SimCluster
     public string NewUid() => $"uid{++_uidCounter}";
 
     /// <summary>The resource configuration with the simulator's defaults (simulator §2.1).</summary>
-    public SortedDictionary<string, ServiceConfigEntry> ReadServiceConfig()
-    {
-        var config = new SortedDictionary<string, ServiceConfigEntry>(StringComparer.Ordinal);
-        foreach (var (sid, props) in ServiceConfig) config[sid] = ToEntry(sid, props);
-        return config;
-    }
-
-    private static ServiceConfigEntry ToEntry(string sid, IReadOnlyDictionary<string, string> props)
-    {
-        string state = props.TryGetValue("state", out var s) && s.Length > 0 ? s : RequestedStates.Disabled;
-        if (state == RequestedStates.Enabled) state = RequestedStates.Started;
-        return new ServiceConfigEntry
-        {
-            Node = props.TryGetValue("node", out var node) ? node : "",
-            State = state,
-            Type = ServiceId.TypeOf(sid),
-            Failback = !props.TryGetValue("failback", out var fb) || Number(fb) != 0,
-            MaxRestart = props.TryGetValue("max_restart", out var mr) ? (int)Number(mr) : 1,
-            MaxRelocate = props.TryGetValue("max_relocate", out var ml) ? (int)Number(ml) : 1,
-            Group = props.TryGetValue("group", out var g) ? g : null,
-            Comment = props.TryGetValue("comment", out var c) ? c : null,
-        };
-    }
-
-    private static double Number(string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : 0;
+    public SortedMap<ServiceConfigEntry> ReadServiceConfig() => ServiceConfig.Read();
 
     /// <summary>Per sid: set and delete properties (not cfs gated).</summary>
     public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes)
     {
         foreach (var (sid, change) in changes.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (!ServiceConfig.TryGetValue(sid, out var props)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
-            foreach (var (k, v) in change.Set) props[k] = v;
-            foreach (var k in change.Delete) props.Remove(k);
+            if (!ServiceConfig.Contains(sid)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
+            foreach (var (k, v) in change.Set) ServiceConfig.Set(sid, k, v);
+            foreach (var k in change.Delete) ServiceConfig.Remove(sid, k);
         }
     }
 
@@ -318,6 +299,9 @@ public sealed class SimCluster
     /// static usage from the static statistics, dynamic usage as their union with the dynamic ones.</summary>
     public IReadOnlyDictionary<string, ServiceStats> GetServiceStats()
     {
+        // The records are immutable: one dictionary serves every read until config or statistics change.
+        var key = (ServiceConfig.Version, StatsVersion);
+        if (_serviceStatsCache is { } cached && cached.Key == key) return cached.Stats;
         var stats = new Dictionary<string, ServiceStats>(StringComparer.Ordinal);
         foreach (var (sid, cd) in ReadServiceConfig())
         {
@@ -329,8 +313,11 @@ public sealed class SimCluster
                 Get(dy, "cpu") ?? Get(st, "cpu"), Bytes(Get(dy, "mem") ?? Get(st, "mem")));
             stats[sid] = new ServiceStats(cd.Node, cd.State, cd.State == RequestedStates.Started, staticUsage, dynamicUsage);
         }
+        _serviceStatsCache = (key, stats);
         return stats;
     }
+
+    private ((long, long) Key, Dictionary<string, ServiceStats> Stats)? _serviceStatsCache;
 
     private static double? Get(Dictionary<string, double>? values, string key) =>
         values is not null && values.TryGetValue(key, out double v) ? v : null;

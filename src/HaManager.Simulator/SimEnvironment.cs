@@ -150,7 +150,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     }
 
     /// <inheritdoc/>
-    public SortedDictionary<string, ServiceConfigEntry> ReadServiceConfig()
+    public SortedMap<ServiceConfigEntry> ReadServiceConfig()
     {
         SimCluster.CheckCfs(Node);
         return cluster.ReadServiceConfig();
@@ -164,11 +164,10 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public void StealService(string sid, string fromNode, string toNode)
     {
         SimCluster.CheckCfs(Node);
-        var props = cluster.ServiceConfig[sid];
-        string current = props.GetValueOrDefault("node", "");
+        string current = cluster.ServiceConfig.Get(sid, "node") ?? "";
         if (current != fromNode)
             throw new SimulationFatalException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
-        props["node"] = toNode;
+        cluster.ServiceConfig.Set(sid, "node", toNode);
     }
 
     /// <inheritdoc/>

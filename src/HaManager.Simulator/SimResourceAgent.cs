@@ -12,8 +12,7 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
 {
     private Dictionary<string, bool> Running => env.Node.RunningServices;
 
-    private string? LockOf(string sid) =>
-        cluster.ServiceConfig.TryGetValue(sid, out var props) && props.TryGetValue("lock", out var l) ? l : null;
+    private string? LockOf(string sid) => cluster.ServiceConfig.Get(sid, "lock");
 
     /// <inheritdoc/>
     public bool CheckRunning(string sid) => Running.TryGetValue(sid, out bool on) && on;
@@ -64,10 +63,9 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
             Shutdown(sid, null);
             env.Log(LogLevel.Info, $"service status {sid} stopped");
         }
-        var props = cluster.ServiceConfig[sid];
-        if (props.GetValueOrDefault("node") != env.NodeName)
+        if (cluster.ServiceConfig.Get(sid, "node") != env.NodeName)
             throw new SimulationFatalException($"service '{sid}' not on node '{env.NodeName}'\n");
-        props["node"] = target;
+        cluster.ServiceConfig.Set(sid, "node", target);
         env.Log(LogLevel.Info, $"service {sid} - end {kind} to node '{target}'");
         Running.Remove(sid);
         return true;
@@ -76,9 +74,8 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
     /// <inheritdoc/>
     public string? RemoveLocks(string sid, IReadOnlyList<string> lockNames)
     {
-        if (!cluster.ServiceConfig.TryGetValue(sid, out var props) || !props.TryGetValue("lock", out var l)) return null;
-        if (!lockNames.Contains(l)) return null;
-        props.Remove("lock");
+        if (LockOf(sid) is not { } l || !lockNames.Contains(l)) return null;
+        cluster.ServiceConfig.Remove(sid, "lock");
         return l;
     }
 

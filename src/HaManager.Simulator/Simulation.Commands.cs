@@ -177,13 +177,16 @@ public sealed partial class Simulation
     {
         var config = _cluster.ServiceConfig;
         string? First() => parameters.Length > 0 ? parameters[0] : null;
-        SortedDictionary<string, string> Existing() =>
-            config.TryGetValue(sid, out var props) ? props : throw new SimulationFatalException($"no such service '{sid}'");
+        void Existing()
+        {
+            if (!config.Contains(sid)) throw new SimulationFatalException($"no such service '{sid}'");
+        }
 
         switch (action)
         {
             case "started" or "disabled" or "stopped" or "ignored":
-                Existing()["state"] = action;
+                Existing();
+                config.Set(sid, "state", action);
                 break;
             case "migrate" or "relocate":
                 string target = First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing target node for '{action}' command");
@@ -194,44 +197,47 @@ public sealed partial class Simulation
                 QueueCrmCommand($"stop {sid} {timeout}");
                 break;
             case "add":
-                if (config.ContainsKey(sid)) throw new SimulationFatalException($"resource ID '{sid}' already defined\n");
+                if (config.Contains(sid)) throw new SimulationFatalException($"resource ID '{sid}' already defined\n");
                 string node = First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing node for '{action}' command");
-                config[sid] = new SortedDictionary<string, string>(StringComparer.Ordinal)
+                config.Add(sid, new Dictionary<string, string>
                 {
                     ["node"] = node,
                     ["state"] = parameters.Length > 1 ? parameters[1] : "started",
-                };
+                });
                 bool running = parameters.Length > 2 && parameters[2] != "0";
                 _cluster.NodeByName(node).RunningServices[sid] = running;
                 break;
             case "delete":
                 Existing();
-                config.Remove(sid);
+                config.Delete(sid);
                 _cluster.StaticStats.Remove(sid);
+                _cluster.StatsChanged();
+                break;
+            case "lock":
+                Existing();
+                config.Set(sid, "lock", First() ?? "backup");
+                break;
+            case "unlock":
+                Existing();
+                if (config.Get(sid, "lock") is { } current && (First() is null || First() == current)) config.Remove(sid, "lock");
+                break;
+            case "manual-migrate":
+                Existing();
+                bool ignored = config.Get(sid, "state") == "ignored" || _cluster.ReadManagerStatus().Disarm?.Mode == "ignore";
+                if (!ignored)
+                    throw new SimulationFatalException(
+                        "sim_hardware_cmd: manual-migrate requires service in 'ignored' state or disarm-ha ignore mode\n");
+                config.Set(sid, "node", First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing target node for '{action}' command"));
                 break;
             case "set-static-stats":
                 Existing();
                 SetStats(_cluster.StaticStats, sid, action, parameters, ("maxcpu", 1), ("maxmem", 1048576));
+                _cluster.StatsChanged();
                 break;
             case "set-dynamic-stats":
                 Existing();
                 SetStats(_cluster.DynamicStats, sid, action, parameters, ("cpu", 1), ("mem", 1048576));
-                break;
-            case "lock":
-                Existing()["lock"] = First() ?? "backup";
-                break;
-            case "unlock":
-                var props = Existing();
-                if (props.TryGetValue("lock", out var current) && (First() is null || First() == current)) props.Remove("lock");
-                break;
-            case "manual-migrate":
-                var entry = Existing();
-                bool ignored = entry.GetValueOrDefault("state") == "ignored"
-                    || _cluster.ReadManagerStatus().Disarm?.Mode == "ignore";
-                if (!ignored)
-                    throw new SimulationFatalException(
-                        "sim_hardware_cmd: manual-migrate requires service in 'ignored' state or disarm-ha ignore mode\n");
-                entry["node"] = First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing target node for '{action}' command");
+                _cluster.StatsChanged();
                 break;
             default:
                 throw new SimulationFatalException($"sim_hardware_cmd: unknown service action '{action}' - not implemented\n");

@@ -13,7 +13,7 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
     public List<string> Lines { get; } = [];
     public ManagerStatus Status { get; set; } = new();
     public Dictionary<string, LrmStatus> LrmStatuses { get; } = new(StringComparer.Ordinal);
-    public SortedDictionary<string, ServiceConfigEntry> Config { get; } = new(StringComparer.Ordinal);
+    public SortedMap<ServiceConfigEntry> Config { get; } = new();
     public Dictionary<string, bool> Online { get; } = new(StringComparer.Ordinal)
     {
         ["node1"] = true, ["node2"] = true, ["node3"] = true,
@@ -55,10 +55,10 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
     public bool AnyPendingCrmCommand() => Commands.Length > 0;
     public string ReadCrmCommands() { string c = Commands; Commands = ""; return c; }
 
-    public SortedDictionary<string, ServiceConfigEntry> ReadServiceConfig()
+    public SortedMap<ServiceConfigEntry> ReadServiceConfig()
     {
         CheckStore();
-        var copy = new SortedDictionary<string, ServiceConfigEntry>(StringComparer.Ordinal);
+        var copy = new SortedMap<ServiceConfigEntry>();
         foreach (var (sid, cd) in Config) copy[sid] = cd.Clone();
         return copy;
     }

@@ -206,7 +206,7 @@ public sealed class CrmDaemon
         return status;
     }
 
-    private SortedDictionary<string, ServiceConfigEntry>? ReadConfigOrLog()
+    private SortedMap<ServiceConfigEntry>? ReadConfigOrLog()
     {
         try { return _env.ReadServiceConfig(); }
         catch (HaEnvironmentException e)

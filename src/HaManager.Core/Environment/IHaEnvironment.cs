@@ -169,7 +169,7 @@ public interface IHaEnvironment
     string ReadCrmCommands();
 
     /// <summary>The resource configuration with defaults applied, ordinal by sid.</summary>
-    SortedDictionary<string, ServiceConfigEntry> ReadServiceConfig();
+    SortedMap<ServiceConfigEntry> ReadServiceConfig();
 
     /// <summary>Applies partial changes per sid, in sid order. Throws for an unknown sid.</summary>
     void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes);

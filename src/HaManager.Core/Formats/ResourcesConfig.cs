@@ -43,10 +43,10 @@ public static partial class ResourcesConfig
     /// <param name="file">The parsed file.</param>
     /// <param name="locate">sid → node of the guest, or null when it does not exist.</param>
     /// <param name="defaultState">Requested state when none is configured (<c>started</c> on a real cluster).</param>
-    public static SortedDictionary<string, ServiceConfigEntry> ToRuntime(SectionConfigFile file, Func<string, string?> locate,
+    public static SortedMap<ServiceConfigEntry> ToRuntime(SectionConfigFile file, Func<string, string?> locate,
         string defaultState = RequestedStates.Started)
     {
-        var result = new SortedDictionary<string, ServiceConfigEntry>(StringComparer.Ordinal);
+        var result = new SortedMap<ServiceConfigEntry>();
         foreach (var id in file.IdsInOrder())
         {
             if (locate(id) is not { } node) continue;

@@ -96,6 +96,7 @@ public sealed partial class LrmDaemon
         var config = _env.ReadServiceConfig();
         // The service status does not change during a pass: compute the live uids once.
         var liveUids = _serviceStatus.Values.Select(sd => sd.Uid).ToHashSet(StringComparer.Ordinal);
+        bool anyReported = false;
         var order = _jobs.Values.OrderByDescending(j => j.StartTries).ThenBy(j => j.Sid, StringComparer.Ordinal).ToList();
         foreach (var job in order)
         {
@@ -108,13 +109,17 @@ public sealed partial class LrmDaemon
                 status = ExitCodes.Crashed;
             }
             _jobs.Remove(job.Sid);
-            RecordResult(job, status, config, liveUids);
+            RecordResult(job, status, config);
+            anyReported |= job.Uid is not null;
         }
+        // Keep only results the master still asks about. Upstream prunes after every finished job; once
+        // per pass gives the same map, since nothing reads it in between and new uids are all live.
+        if (anyReported)
+            foreach (var uid in _results.Keys.Where(u => !liveUids.Contains(u)).ToList()) _results.Remove(uid);
         return _jobs.Count;
     }
 
-    private void RecordResult(LrmJob job, int status, IReadOnlyDictionary<string, ServiceConfigEntry> config,
-        HashSet<string> liveUids)
+    private void RecordResult(LrmJob job, int status, IReadOnlyDictionary<string, ServiceConfigEntry> config)
     {
         int exitCode = status;
         if (status == ExitCodes.Crashed)
@@ -129,7 +134,6 @@ public sealed partial class LrmDaemon
         exitCode = ApplyRestartPolicy(job, exitCode, config);
         if (exitCode == ExitCodes.TryAgain) return;
         _results[job.Uid] = new LrmResult(job.Sid, job.Command, exitCode);
-        foreach (var uid in _results.Keys.Where(u => !liveUids.Contains(u)).ToList()) _results.Remove(uid);
     }
 
     /// <summary>max_restart: a failed start is retried on this node before the CRM hears of it (§7).</summary>

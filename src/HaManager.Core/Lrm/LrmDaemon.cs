@@ -17,7 +17,7 @@ public sealed partial class LrmDaemon
     private readonly SortedDictionary<string, LrmJob> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _restartTries = new(StringComparer.Ordinal);
-    private SortedDictionary<string, ServiceStatusEntry> _serviceStatus = new(StringComparer.Ordinal);
+    private SortedMap<ServiceStatusEntry> _serviceStatus = new();
     private NodeState _nodeStatus = NodeState.Unknown;
     private long? _shutdownRequestTime;
     private int _shutdownErrors;

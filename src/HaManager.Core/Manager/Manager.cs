@@ -19,14 +19,14 @@ public sealed partial class Manager
 
     private readonly IHaEnvironment _env;
     private readonly NodeStatusTracker _ns;
-    private readonly SortedDictionary<string, ServiceStatusEntry> _ss;
+    private readonly SortedMap<ServiceStatusEntry> _ss;
     private SortedDictionary<string, bool>? _nodeRequest;
     private DisarmInfo? _disarm;
     private string _schedulerMode;
     private Scheduling.CrsSettings _crs;
     private IOnlineUsage _usage = new BasicUsage();
     private IPlacementRules _rules = NoPlacementRules.Instance;
-    private SortedDictionary<string, ServiceConfigEntry> _sc = new(StringComparer.Ordinal);
+    private SortedMap<ServiceConfigEntry> _sc = new();
     private Dictionary<string, string> _lrmModes = new(StringComparer.Ordinal);
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
     private bool _rebalanceOnStart;
@@ -37,7 +37,7 @@ public sealed partial class Manager
         _env = env;
         var persisted = env.ReadManagerStatus();
         _ns = new NodeStatusTracker(env, persisted.NodeStatus);
-        _ss = new SortedDictionary<string, ServiceStatusEntry>(persisted.ServiceStatus, StringComparer.Ordinal);
+        _ss = persisted.ServiceStatus;
         _nodeRequest = persisted.NodeRequest;
         _disarm = persisted.Disarm;
         _crs = Scheduling.CrsSettings.From(env.GetDatacenterSettings());
@@ -145,43 +145,12 @@ public sealed partial class Manager
         }
     }
 
-    /// <summary>Round step 10: a fresh usage account for the online nodes (crm-manager §9.1,
-    /// rules-scheduling §4.1), falling back to basic when the scheduler cannot be initialised.</summary>
+    /// <summary>Round step 10: a fresh usage account for the online nodes.</summary>
     private void RebuildUsage()
     {
         var online = _ns.States.Where(kv => kv.Value == NodeState.Online).Select(kv => kv.Key).ToList();
-        var stats = _env.GetServiceStats();
-        IOnlineUsage? usage = null;
-        if (_crs.Mode is "static" or "dynamic")
-        {
-            bool dynamic = _crs.Mode == "dynamic";
-            var nodeStats = dynamic ? _env.GetDynamicNodeStats() : _env.GetStaticNodeStats();
-            usage = Scheduling.CrsUsage.TryCreate(dynamic, online, nodeStats, stats, _env.Log, out var error);
-            if (usage is null)
-                _env.Log(LogLevel.Warning, $"fallback to 'basic' scheduler mode, init for '{_crs.Mode}' failed - {error}");
-        }
-        else if (_crs.Mode != "basic")
-            _env.Log(LogLevel.Warning, $"got unknown scheduler mode '{_crs.Mode}', using 'basic'");
-        if (usage is null)
-        {
-            var basic = new BasicUsage();
-            foreach (var node in online) basic.AddNode(node);
-            usage = basic;
-        }
-        _usage = usage;
-        foreach (var (sid, sd) in _ss) AddUsage(sid, sd);
-        foreach (var (sid, s) in stats.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            if (!_ss.ContainsKey(sid)) _usage.AddServiceUsage(sid, s.State, s.Node, null, s.Running);
-    }
-
-    /// <summary>Accounts one service: a started service is running once the LRM confirmed it; any other
-    /// state counts as running iff it loads its current node (rules-scheduling §4.2).</summary>
-    private void AddUsage(string sid, ServiceStatusEntry sd)
-    {
-        string state = StateNames.Of(sd.State);
-        bool running = sd.State == ServiceState.Started ? sd.Running
-            : UsagePlacement.Of(state).OnNode && _usage.Nodes.Contains(sd.Node);
-        _usage.AddServiceUsage(sid, state, sd.Node, sd.Target, running);
+        _usage = Scheduling.UsageBuilder.Build(_crs.Mode, online, _ss, _env.GetServiceStats(),
+            dynamic => dynamic ? _env.GetDynamicNodeStats() : _env.GetStaticNodeStats(), _env.Log);
     }
 
     private void WriteStatus()
@@ -226,7 +195,7 @@ public sealed partial class Manager
         sd.Timeout = timeout;
 
         _usage.RemoveServiceUsage(sid);
-        AddUsage(sid, sd);
+        Scheduling.UsageBuilder.Add(_usage, sid, sd);
         sd.Uid = _env.NewUid();
 
         var parameters = new List<string>(3);

@@ -77,6 +77,11 @@ public static class NodeSelection
         if (affinity.Preferred.Count == 0) return null;
 
         var resource = rules.GetResourceAffinity(sid, serviceStatus, usage.Nodes);
+        // The common case of every round: nothing pulls the service anywhere and its node is preferred, so
+        // steps 4–9 all keep it where it is. Decided without building node sets.
+        if (preference == SelectionPreference.None && sd.MaintenanceNode is null && resource.Together.Count == 0
+            && resource.Separate.Count == 0 && affinity.Preferred.Contains(current))
+            return current;
         bool currentPermitted = resource.Together.ContainsKey(current) || !resource.Separate.Contains(current);
         if (preference == SelectionPreference.None && !failback && affinity.Allowed.Contains(current) && currentPermitted)
             return current;

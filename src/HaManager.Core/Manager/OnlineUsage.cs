@@ -51,7 +51,7 @@ public sealed class BasicUsage : IOnlineUsage
 {
     private readonly List<string> _nodes = [];
     private readonly Dictionary<string, HashSet<string>> _servicesByNode = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<string>> _nodesByService = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string? First, string? Second)> _nodesByService = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
     public IReadOnlyList<string> Nodes => _nodes;
@@ -77,15 +77,17 @@ public sealed class BasicUsage : IOnlineUsage
     {
         if (!_servicesByNode.TryGetValue(node, out var services)) return; // offline nodes carry no load
         if (!services.Add(sid)) return;
-        if (!_nodesByService.TryGetValue(sid, out var nodes)) _nodesByService[sid] = nodes = [];
-        nodes.Add(node);
+        // A service loads at most two nodes (its node and its target).
+        var nodes = _nodesByService.GetValueOrDefault(sid);
+        _nodesByService[sid] = nodes.First is null ? (node, null) : (nodes.First, node);
     }
 
     /// <inheritdoc/>
     public void RemoveServiceUsage(string sid)
     {
         if (!_nodesByService.Remove(sid, out var nodes)) return;
-        foreach (var node in nodes) _servicesByNode[node].Remove(sid);
+        if (nodes.First is not null) _servicesByNode[nodes.First].Remove(sid);
+        if (nodes.Second is not null) _servicesByNode[nodes.Second].Remove(sid);
     }
 
     /// <inheritdoc/>

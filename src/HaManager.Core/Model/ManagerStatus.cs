@@ -34,7 +34,7 @@ public sealed class ManagerStatus
     public SortedDictionary<string, NodeState> NodeStatus { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Service id → entry, ordinal order.</summary>
-    public SortedDictionary<string, ServiceStatusEntry> ServiceStatus { get; set; } = new(StringComparer.Ordinal);
+    public SortedMap<ServiceStatusEntry> ServiceStatus { get; set; } = new();
 
     /// <summary>Time of the last write; null when never written.</summary>
     public long? Timestamp { get; set; }
@@ -61,7 +61,7 @@ public sealed class ManagerStatus
             NodeRequest = NodeRequest is null ? null : new SortedDictionary<string, bool>(NodeRequest, StringComparer.Ordinal),
             Disarm = Disarm,
         };
-        foreach (var (sid, entry) in ServiceStatus) copy.ServiceStatus[sid] = entry.Clone();
+        copy.ServiceStatus = new SortedMap<ServiceStatusEntry>(ServiceStatus, e => e.Clone());
         return copy;
     }
 }

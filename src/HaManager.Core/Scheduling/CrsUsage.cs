@@ -180,9 +180,13 @@ public sealed class CrsUsage : IOnlineUsage
     /// <inheritdoc/>
     public BalancingMigration? BestBalancingMigration(IReadOnlyList<BalancingCandidate> candidates, string method)
     {
+        if (method is not ("bruteforce" or "topsis")) return null;
         var views = _nodes.Select(ImbalanceView).ToArray();
         var index = _nodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
-        var options = new List<(BalancingMigration Move, NodeStats[] After)>();
+        var moves = new List<BalancingMigration>();
+        var alternatives = method == "topsis" ? new List<double[]>() : null;
+        // One scratch copy of the cluster: apply a move to its two nodes, evaluate, restore them.
+        var scratch = (NodeStats[])views.Clone();
         foreach (var candidate in candidates)
         {
             if (!TryBundleStats(candidate, out var source, out var stats, out var error))
@@ -190,31 +194,33 @@ public sealed class CrsUsage : IOnlineUsage
                 _log(LogLevel.Warning, $"unable to score best balancing migration - {error}");
                 return null;
             }
+            int from = index[source];
             foreach (var target in candidate.Targets)
             {
-                var after = (NodeStats[])views.Clone();
-                after[index[source]].RemoveRunning(stats);
-                after[index[target]].AddRunning(stats);
-                options.Add((new BalancingMigration(candidate.Leader, source, target, CrsMath.Truncate15(CrsMath.Imbalance(after))), after));
+                int to = index[target];
+                scratch[from].RemoveRunning(stats);
+                scratch[to].AddRunning(stats);
+                moves.Add(new BalancingMigration(candidate.Leader, source, target, CrsMath.Truncate15(CrsMath.Imbalance(scratch))));
+                alternatives?.Add(CrsMath.Alternative(scratch));
+                scratch[from] = views[from];
+                scratch[to] = views[to];
             }
         }
-        if (options.Count == 0) return null;
-        switch (method)
+        if (moves.Count == 0) return null;
+        if (alternatives is null)
         {
-            case "bruteforce":
-                return options.Select(o => o.Move)
-                    .OrderBy(m => m.ExpectedImbalance)
-                    .ThenBy(m => m.Leader, StringComparer.Ordinal).ThenBy(m => m.Source, StringComparer.Ordinal)
-                    .ThenBy(m => m.Target, StringComparer.Ordinal).First();
-            case "topsis":
-                var closeness = CrsMath.Topsis(options.Select(o => CrsMath.Alternative(o.After)).ToList());
-                int best = 0;
-                for (int i = 1; i < closeness.Length; i++)
-                    if (closeness[i] > closeness[best]) best = i;
-                return options[best].Move;
-            default:
-                return null;
+            // Brute force: smallest expected imbalance; candidates come in (leader, target) order, and the
+            // source is the leader's node, so the first minimum is the (leader, source, target) tie-break.
+            var best = moves[0];
+            foreach (var move in moves)
+                if (move.ExpectedImbalance < best.ExpectedImbalance) best = move;
+            return best;
         }
+        var closeness = CrsMath.Topsis(alternatives);
+        int top = 0;
+        for (int i = 1; i < closeness.Length; i++)
+            if (closeness[i] > closeness[top]) top = i;
+        return moves[top];
     }
 
     private bool TryBundleStats(BalancingCandidate candidate, out string source, out ResourceStats stats, out string error)

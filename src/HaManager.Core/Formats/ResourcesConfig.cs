@@ -10,16 +10,14 @@ public static partial class ResourcesConfig
     [GeneratedRegex(@"^[1-9][0-9]+$")]
     private static partial Regex VmidPattern();
 
-    [GeneratedRegex(@"^[a-z][a-z0-9_-]+$", RegexOptions.IgnoreCase)]
-    private static partial Regex ConfigIdPattern();
-
     private static readonly PropertySchema[] Options =
     [
         new("state", PropertyKind.Enumeration, Values: ["started", "stopped", "enabled", "disabled", "ignored"]),
         new("failback", PropertyKind.Boolean),
         new("max_restart", PropertyKind.Integer, Minimum: 0),
         new("max_relocate", PropertyKind.Integer, Minimum: 0),
-        new("group", PropertyKind.String, Format: g => ConfigIdPattern().IsMatch(g) ? null : $"invalid configuration ID '{g}'\n"),
+        // Format errors end in a newline upstream (config-cli §2.2).
+        new("group", PropertyKind.String, Format: g => HaFormats.CheckConfigId(g) is { } error ? error + "\n" : null),
         new("comment", PropertyKind.String, MaxLength: 4096),
     ];
 

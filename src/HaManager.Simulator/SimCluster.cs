@@ -114,6 +114,9 @@ public sealed class SimCluster
     /// <summary>The shared log.</summary>
     public SimLog Log { get; }
 
+    /// <summary>The simulation driving this cluster (for observer callbacks).</summary>
+    public Simulation? Simulation { get; init; }
+
     /// <summary>Global clock (simulator §5.2).</summary>
     public long Time { get; set; }
 
@@ -239,7 +242,7 @@ public sealed class SimCluster
     private (string Node, long UpdateTime) LiveWatchdog(string handle)
     {
         if (!_watchdogs.TryGetValue(handle, out var wd)) throw new SimulationFatalException($"no such watchdog handle '{handle}'\n");
-        if (Time - wd.UpdateTime > Constants.WatchdogTimeoutSeconds) throw new SimulationFatalException("watchdog expired");
+        if (Time - wd.UpdateTime > Constants.WatchdogTimeoutSeconds) throw new WatchdogExpiredException(wd.Node);
         return wd;
     }
 
@@ -271,6 +274,14 @@ public sealed class SimCluster
 
     /// <summary>Stores a snapshot.</summary>
     public void WriteManagerStatus(ManagerStatus status) => _managerStatus = status.Clone();
+
+    /// <summary>The agent or manager lock's holder if it is held and not expired at <paramref name="now"/>.</summary>
+    public string? LockHolder(string name, long now) =>
+        _locks.TryGetValue(name, out var held) && now - held.Time <= Constants.LockTimeoutSeconds ? held.Node : null;
+
+    /// <summary>True iff the node has a watchdog that is open and not expired at the global time.</summary>
+    public bool HasLiveWatchdog(SimNode node) =>
+        _watchdogs.Values.Any(w => w.Node == node.Name && Time - w.UpdateTime <= Constants.WatchdogTimeoutSeconds);
 
     /// <summary>A copy of a node's LRM status.</summary>
     public LrmStatus ReadLrmStatus(string node) => _lrmStatus.TryGetValue(node, out var s) ? s.Clone() : new LrmStatus();

@@ -28,3 +28,11 @@ public sealed class SimLog(TextWriter? echo = null)
 
 /// <summary>A fatal error inside the main loop: the run ends with <c>exit simulation - &lt;message&gt; </c>.</summary>
 public sealed class SimulationFatalException(string message) : Exception(message);
+
+/// <summary>A daemon fed or closed a watchdog that had already expired. Upstream's simulator treats that as
+/// a fatal error; a real watchdog resets the node at that point, and so does this simulator.</summary>
+public sealed class WatchdogExpiredException(string node) : Exception("watchdog expired")
+{
+    /// <summary>The node whose watchdog expired.</summary>
+    public string Node { get; } = node;
+}

@@ -26,6 +26,7 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
             env.Log(LogLevel.Err, $"service '{sid}' locked ({l}), unable to start!");
             return;
         }
+        if (cluster.Simulation is { Observer: { } observer } sim) observer.ServiceStarting(sim, env.Node, sid);
         Running[sid] = true;
     }
 

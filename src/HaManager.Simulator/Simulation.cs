@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using HaManager.Core;
 using HaManager.Core.Crm;
+using HaManager.Core.Environment;
 using HaManager.Core.Lrm;
 
 namespace HaManager.Simulator;
@@ -28,13 +29,33 @@ public sealed partial class Simulation
     [GeneratedRegex(@"^skip-round\s+(lrm|crm)(?:\s+(\d+))?\s*$")]
     private static partial Regex SkipRoundCommand();
 
+    private readonly SimulationOptions _options;
+
     /// <summary>Builds the simulated cluster; throws <see cref="ScenarioLoadException"/> on bad input.</summary>
-    public Simulation(ScenarioInput input, TextWriter? echo = null)
+    public Simulation(ScenarioInput input, TextWriter? echo = null) : this(input, new SimulationOptions { Echo = echo })
+    {
+    }
+
+    /// <summary>Builds the simulated cluster with options; throws <see cref="ScenarioLoadException"/> on bad input.</summary>
+    public Simulation(ScenarioInput input, SimulationOptions options)
     {
         _input = input;
-        _log = new SimLog(echo);
-        _cluster = new SimCluster(input, _log);
+        _options = options;
+        _log = new SimLog(options.Echo);
+        _cluster = new SimCluster(input, _log) { Simulation = this };
     }
+
+    /// <summary>The observer of this run, if any.</summary>
+    public ISimulationObserver? Observer => _options.Observer;
+
+    /// <summary>The command batches as executed so far (after <see cref="ISimulationObserver.BeforeBatch"/>).</summary>
+    public List<List<string>> ExecutedBatches { get; } = [];
+
+    /// <summary>True once the run ended with <c>exit simulation - done</c>.</summary>
+    public bool EndedNormally { get; private set; }
+
+    /// <summary>The fatal error that ended the run, if any.</summary>
+    public string? FatalError { get; private set; }
 
     /// <summary>The log written so far.</summary>
     public string LogText => _log.Text;
@@ -58,10 +79,12 @@ public sealed partial class Simulation
         {
             MainLoop();
             _cluster.HardwareLog("info", "exit simulation - done");
+            EndedNormally = true;
         }
         catch (Exception e) when (e is SimulationFatalException or HaManager.Core.Environment.HaEnvironmentException
                                       or FormatException or InvariantViolationException)
         {
+            FatalError = e.Message;
             _cluster.HardwareLog("err", $"exit simulation - {e.Message} ");
         }
     }
@@ -84,6 +107,7 @@ public sealed partial class Simulation
                 RunCrmSlot(node, skipCrm > 0, first);
                 RunLrmSlot(node, skipLrm > 0, first);
                 CheckWatchdogs();
+                Observer?.AfterSlot(this);
                 first = false;
             }
             if (skipCrm > 0) skipCrm--;
@@ -106,7 +130,10 @@ public sealed partial class Simulation
                 }
                 else
                 {
-                    foreach (var command in _input.Commands[batchIndex++])
+                    int index = batchIndex++;
+                    var batch = Observer?.BeforeBatch(this, index, _input.Commands[index]) ?? _input.Commands[index];
+                    ExecutedBatches.Add([.. batch]);
+                    foreach (var command in batch)
                     {
                         lastCommandTime = _cluster.Time;
                         Match m;
@@ -135,7 +162,16 @@ public sealed partial class Simulation
     private bool RunSlot(Func<bool> iterate, SimEnvironment env, bool skip, bool first, string skipMessage)
     {
         bool exited = false;
-        if (!skip) exited = !iterate();
+        if (!skip)
+        {
+            try { exited = !iterate(); }
+            catch (WatchdogExpiredException e)
+            {
+                _cluster.Time = Math.Max(_cluster.Time, env.Now);
+                WatchdogReset(_cluster.NodeByName(e.Node));
+                return false;
+            }
+        }
         else if (first) _cluster.HardwareLog("info", skipMessage, "run-loop");
         _cluster.Time = Math.Max(_cluster.Time, env.Now);
         if (exited) env.Log(HaManager.Core.Environment.LogLevel.Info, "exit (loop end)");
@@ -171,7 +207,7 @@ public sealed partial class Simulation
             if (node.ShutdownFlag is not null)
                 throw new SimulationFatalException("lrm restart during shutdown - not implemented");
             node.LrmRestart = false;
-            node.Lrm = new LrmDaemon(node.LrmEnv, _cluster.LrmStartupGate);
+            CreateLrm(node);
         }
         else if (node.ShutdownFlag is "reboot" or "shutdown")
             ExecuteHardwareCommand($"crm {node.Name} stop", node.ShutdownFlag);
@@ -181,16 +217,20 @@ public sealed partial class Simulation
     private void CheckWatchdogs()
     {
         foreach (var node in _cluster.Nodes)
-        {
-            if (!_cluster.CheckWatchdogExpired(node)) continue;
-            ExecuteHardwareCommand($"power {node.Name} off", "watchdog");
-            _cluster.HardwareLog("info", $"server '{node.Name}' stopped by poweroff (watchdog)");
-            node.Crm = null;
-            node.Lrm = null;
-        }
+            if (_cluster.CheckWatchdogExpired(node)) WatchdogReset(node);
     }
 
-    private void CreateCrm(SimNode node) => node.Crm ??= new CrmDaemon(node.CrmEnv);
+    private void WatchdogReset(SimNode node)
+    {
+        ExecuteHardwareCommand($"power {node.Name} off", "watchdog");
+        _cluster.HardwareLog("info", $"server '{node.Name}' stopped by poweroff (watchdog)");
+        node.Crm = null;
+        node.Lrm = null;
+    }
 
-    private void CreateLrm(SimNode node) => node.Lrm ??= new LrmDaemon(node.LrmEnv, _cluster.LrmStartupGate);
+    private IHaEnvironment EnvironmentFor(SimEnvironment env) => _options.DecorateEnvironment?.Invoke(env) ?? env;
+
+    private void CreateCrm(SimNode node) => node.Crm ??= new CrmDaemon(EnvironmentFor(node.CrmEnv));
+
+    private void CreateLrm(SimNode node) => node.Lrm ??= new LrmDaemon(EnvironmentFor(node.LrmEnv), _cluster.LrmStartupGate);
 }

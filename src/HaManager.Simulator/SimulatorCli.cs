@@ -7,15 +7,17 @@ public static class SimulatorCli
         usage: ha-simulator run <scenario-dir|scenario.yaml>
                ha-simulator test <scenario-dir|scenario.yaml>...
                ha-simulator rules <rules.cfg> [node,node,...]
+               ha-simulator fuzz --seeds N [--start S] [--nodes K] [--services M] [--steps T] [--out DIR]
         run    replays one scenario and prints its log
         test   replays each scenario and compares it with its expected log
         rules  checks, canonicalises and compiles a rules.cfg (default nodes node1,node2,node3)
+        fuzz   random faults against checked invariants; failing runs are written to DIR (default fuzz-failures)
         """;
 
     /// <summary>Entry point; returns the process exit code.</summary>
     public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 2 || args[0] is not ("run" or "test" or "rules"))
+        if (args.Length < 2 || args[0] is not ("run" or "test" or "rules" or "fuzz"))
         {
             stderr.WriteLine(Usage);
             return 2;
@@ -26,6 +28,7 @@ public static class SimulatorCli
             {
                 "run" => RunOne(args[1], stdout),
                 "rules" => Rules(args[1], args.Length > 2 ? args[2] : "node1,node2,node3", stdout, stderr),
+                "fuzz" => Fuzz(args.Skip(1).ToArray(), stdout, stderr),
                 _ => TestAll(args.Skip(1), stdout),
             };
         }
@@ -42,6 +45,34 @@ public static class SimulatorCli
         if (Directory.Exists(path)) return ScenarioDirectory.Load(path);
         if (File.Exists(path)) return YamlScenario.Load(path);
         throw new ScenarioLoadException($"no such scenario '{path}'");
+    }
+
+    private static int Fuzz(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                stderr.WriteLine($"ha-simulator fuzz: unexpected argument '{args[i]}'");
+                return 2;
+            }
+            values[args[i][2..]] = args[i + 1];
+        }
+        int? Int(string key) => values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+        try
+        {
+            int seeds = Int("seeds") ?? throw new FormatException("--seeds is required");
+            ulong start = values.TryGetValue("start", out var s) ? ulong.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1;
+            var fuzzer = new Fuzzing.Fuzzer(new Fuzzing.FuzzOptions(Int("nodes"), Int("services"), Int("steps") ?? 12));
+            var failures = fuzzer.RunSeeds(start, seeds, stdout, values.GetValueOrDefault("out", "fuzz-failures"));
+            return failures.Count == 0 ? 0 : 1;
+        }
+        catch (FormatException e)
+        {
+            stderr.WriteLine($"ha-simulator fuzz: {e.Message}");
+            return 2;
+        }
     }
 
     private static int Rules(string path, string nodes, TextWriter stdout, TextWriter stderr)

@@ -11,7 +11,7 @@ using MgrManager = HaManager.Core.Manager.Manager;
 
 // Usage: dotnet run -c Release --project tests/HaManager.Benchmarks -- [--quick] [--only <word>] [--bdn]
 //   --quick  fewer iterations (the whole run stays under 3 minutes on 2 cores)
-//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config)
+//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz)
 //   --bdn    run the BenchmarkDotNet micro-benchmarks instead (slow, statistically rigorous)
 if (args.Contains("--bdn"))
 {
@@ -133,6 +133,17 @@ if (Run("replay"))
         p.StandardOutput.ReadToEnd();
         p.WaitForExit();
     }, Iterations(3, 1), warmup: 0) with { Note = "wall time of `ha-simulator run` incl. start-up" });
+}
+
+if (Run("fuzz"))
+{
+    int seeds = quick ? 1000 : 5000;
+    var fuzzer = new HaManager.Simulator.Fuzzing.Fuzzer(new HaManager.Simulator.Fuzzing.FuzzOptions());
+    var figure = Harness.Measure("fuzzer: seeds (generate, simulate, check)", $"{seeds} seeds", () => fuzzer, f =>
+    {
+        for (ulong seed = 1; seed <= (ulong)seeds; seed++) f.RunSeed(seed);
+    }, 1, warmup: 0);
+    Report(figure with { Note = $"{seeds / (figure.MedianMs / 1000):0} seeds/s" });
 }
 
 Console.WriteLine($"Machine: {MachineDescription()}; .NET {Environment.Version}; {(quick ? "--quick" : "full")} run");

@@ -78,6 +78,20 @@ public sealed partial class LrmDaemon
         return RunWorkers();
     }
 
+    /// <summary>
+    /// While the LRM restarts it waits for its services to be frozen, and the master freezes only started
+    /// and stopped ones: a migrate or relocate ordered just before (or during) the restart would never run
+    /// and the service would hang in that state (found by the fuzzer; upstream behaves so). Finishing the
+    /// moves lets the master settle them and the LRM exit.
+    /// </summary>
+    private void FinishPendingMoves()
+    {
+        foreach (var (sid, sd) in _serviceStatus)
+            if (sd.Node == _env.NodeName && sd.Uid.Length > 0
+                && sd.State is ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance)
+                QueueResourceCommand(sid, sd.Uid, StateNames.Of(sd.State), sd.Target, sd.Timeout);
+    }
+
     private void QueueResourceCommand(string sid, string? uid, string command, string? target, string? timeout)
     {
         // Each CRM request runs once; 'stopped' is enforced every round.

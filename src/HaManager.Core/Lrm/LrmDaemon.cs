@@ -167,6 +167,7 @@ public sealed partial class LrmDaemon
                 {
                     if (Mode == LrmModes.Restart)
                     {
+                        FinishPendingMoves();
                         if (RunWorkers() == 0 && ActiveServiceCount() == 0)
                         {
                             GiveUpWatchdog();
@@ -228,8 +229,15 @@ public sealed partial class LrmDaemon
     private bool WorkMaintenance()
     {
         long start = _env.Now;
-        // Upstream quirk (Q4): a failed read here ends the daemon loop.
-        if (!UpdateServiceStatus()) return false;
+        // Upstream ends the daemon loop when this read fails (quirk Q4): a passing cluster file system
+        // glitch would kill the LRM (and, with services active, reset the node through its watchdog).
+        // Found by the fuzzer; we skip the round instead, as the active state does.
+        if (!UpdateServiceStatus())
+        {
+            UpdateLrmStatus();
+            _env.SleepUntil(start + Constants.LrmMaintenanceRoundSeconds);
+            return true;
+        }
         bool exit = false;
         if (ActiveServiceCount() == 0 && RunWorkers() == 0)
         {

@@ -17,12 +17,20 @@ public sealed class NodeStatusTracker
     private readonly SortedDictionary<string, NodeState> _states;
     private readonly Dictionary<string, long> _lastOnline = new(StringComparer.Ordinal);
 
+    private readonly HashSet<string> _reportedUnprotected = new(StringComparer.Ordinal);
+
     /// <summary>Takes over the persisted node states of a previous master (timers start empty).</summary>
-    public NodeStatusTracker(IHaEnvironment env, SortedDictionary<string, NodeState> persisted)
+    public NodeStatusTracker(IHaEnvironment env, SortedDictionary<string, NodeState> persisted,
+        SortedSet<string>? unprotected = null)
     {
         _env = env;
         _states = new SortedDictionary<string, NodeState>(persisted, StringComparer.Ordinal);
+        Unprotected = new SortedSet<string>(unprotected ?? [], StringComparer.Ordinal);
     }
+
+    /// <summary>Nodes that may run services without agent lock and watchdog since HA was re-armed: fencing
+    /// them by taking their (free) agent lock would prove nothing, so it is not attempted.</summary>
+    public SortedSet<string> Unprotected { get; }
 
     /// <summary>The node status map (NS), ordinal by node.</summary>
     public IReadOnlyDictionary<string, NodeState> States => _states;
@@ -88,6 +96,9 @@ public sealed class NodeStatusTracker
     public bool IsOfflineDelayed(string node, long delay = Constants.FenceDelaySeconds)
     {
         if (Get(node) == NodeState.Online) return false;
+        // A node that has not re-armed may be running services without watchdog: it is never declared
+        // dead by timeout; its services wait for it to rejoin (and re-arm) instead of being fenced.
+        if (Unprotected.Contains(node)) return false;
         long now = _env.Now;
         if (!_lastOnline.TryGetValue(node, out long last))
         {
@@ -105,6 +116,13 @@ public sealed class NodeStatusTracker
         {
             Set(node, NodeState.Fence);
             _env.SendFenceNotification("FENCE", $"Try to fence node '{node}'", node);
+        }
+        if (Unprotected.Contains(node))
+        {
+            if (_reportedUnprotected.Add(node))
+                _env.Log(LogLevel.Notice,
+                    $"node '{node}' has not re-armed since HA was disarmed, its agent lock proves nothing - not fencing it until it rejoins");
+            return false;
         }
         if (!_env.TryGetAgentLock(node)) return false;
         string acknowledged = $"fencing: acknowledged - got agent lock for node '{node}'";

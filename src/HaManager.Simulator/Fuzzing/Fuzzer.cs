@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using HaManager.Core.Environment;
+
+namespace HaManager.Simulator.Fuzzing;
+
+/// <summary>The outcome of one seed.</summary>
+/// <param name="Case">The case that ran (after shrinking, if it failed).</param>
+/// <param name="Violation">The first violation, or null.</param>
+/// <param name="Log">The run's log.</param>
+/// <param name="ExecutedBatches">The batches as executed (heal expanded): the repro's cmdlist.</param>
+public sealed record FuzzResult(FuzzCase Case, Violation? Violation, string Log, IReadOnlyList<List<string>> ExecutedBatches);
+
+/// <summary>
+/// Seeded fault simulation: generates a case per seed, replays it in the simulator under the
+/// <see cref="InvariantChecker"/>, shrinks a failing timeline and writes it as an upstream-format scenario
+/// directory. The same seed gives the same log on every machine.
+/// </summary>
+public sealed class Fuzzer(FuzzOptions options, Func<SimEnvironment, IHaEnvironment>? decorate = null)
+{
+    /// <summary>Upper bound of replays spent shrinking one failure.</summary>
+    public int ShrinkBudget { get; init; } = 150;
+
+    /// <summary>Runs one case.</summary>
+    public FuzzResult Run(FuzzCase fuzzCase)
+    {
+        var checker = new InvariantChecker();
+        var sim = new Simulation(fuzzCase.Input, new SimulationOptions { Observer = checker, DecorateEnvironment = decorate });
+        sim.Run();
+        checker.CheckLiveness(sim);
+        return new FuzzResult(fuzzCase, checker.Violation, sim.LogText, sim.ExecutedBatches);
+    }
+
+    /// <summary>Generates and runs one seed (no shrinking).</summary>
+    public FuzzResult RunSeed(ulong seed) => Run(TimelineGenerator.Generate(seed, options));
+
+    /// <summary>Removes batches, then single commands, while the same invariant still breaks.</summary>
+    public FuzzResult Shrink(FuzzResult failing)
+    {
+        // The same failure: same invariant, and for a simulation error the same error (a shrunk timeline
+        // must not trade the original failure for one it created, e.g. a command on a removed service).
+        var original = failing.Violation!;
+        bool Same(Violation? v) => v is not null && v.Invariant == original.Invariant
+            && (original.Invariant != "simulation-error" || v.Detail == original.Detail);
+        int budget = ShrinkBudget;
+        var best = failing;
+        bool progress = true;
+        while (progress && budget > 0)
+        {
+            progress = false;
+            var batches = best.Case.Input.Commands;
+            // Batch 0 powers the cluster on and the last three heal it: they stay.
+            for (int i = batches.Count - 4; i >= 1 && budget > 0; i--)
+            {
+                var candidate = batches.Where((_, k) => k != i).ToList();
+                if (TryKeep(candidate)) break;
+            }
+            for (int i = best.Case.Input.Commands.Count - 4; i >= 1 && budget > 0 && !progress; i--)
+                for (int j = best.Case.Input.Commands[i].Count - 1; j >= 0 && budget > 0; j--)
+                {
+                    if (best.Case.Input.Commands[i].Count < 2) break;
+                    var candidate = best.Case.Input.Commands.Select((b, k) => k == i ? b.Where((_, c) => c != j).ToList() : b).ToList();
+                    if (TryKeep(candidate)) break;
+                }
+
+            bool TryKeep(List<List<string>> candidate)
+            {
+                budget--;
+                var result = Run(best.Case.WithCommands(candidate));
+                if (!Same(result.Violation)) return false;
+                best = result;
+                progress = true;
+                return true;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Writes a failing run as a scenario directory that <c>ha-simulator run</c> replays to the same log.</summary>
+    public static string WriteScenario(FuzzResult result, string outputDir)
+    {
+        var input = result.Case.Input;
+        string dir = Path.Combine(outputDir, $"fuzz-seed-{result.Case.Seed.ToString(CultureInfo.InvariantCulture)}");
+        Directory.CreateDirectory(dir);
+        var options = new JsonSerializerOptions { WriteIndented = true };
+        File.WriteAllText(Path.Combine(dir, "hardware_status"), JsonSerializer.Serialize(
+            input.Hardware.ToDictionary(kv => kv.Key, kv => new Dictionary<string, string> { ["power"] = kv.Value.Power, ["network"] = kv.Value.Network }), options));
+        File.WriteAllText(Path.Combine(dir, "service_config"), JsonSerializer.Serialize(input.Services, options));
+        File.WriteAllText(Path.Combine(dir, "manager_status"), "{}");
+        var datacenter = new Dictionary<string, object>();
+        if (input.Datacenter.ShutdownPolicy is { } policy) datacenter["ha"] = new Dictionary<string, string> { ["shutdown_policy"] = policy };
+        File.WriteAllText(Path.Combine(dir, "datacenter.cfg"), JsonSerializer.Serialize(datacenter, options));
+        File.WriteAllText(Path.Combine(dir, "cmdlist"), JsonSerializer.Serialize(result.ExecutedBatches, options));
+        File.WriteAllText(Path.Combine(dir, "log.expect"), result.Log);
+        File.WriteAllText(Path.Combine(dir, "README"), new StringBuilder()
+            .Append("Found by: ha-simulator fuzz (seed ").Append(result.Case.Seed.ToString(CultureInfo.InvariantCulture)).Append(")\n")
+            .Append("Violation: ").Append(result.Violation).Append('\n')
+            .Append("log.expect is the failing run's log; replay with: ha-simulator run <this directory>\n").ToString());
+        return dir;
+    }
+
+    /// <summary>Runs seeds [start, start + count), reporting each violation; returns the violations.</summary>
+    public List<FuzzResult> RunSeeds(ulong start, int count, TextWriter report, string? outputDir)
+    {
+        var failures = new List<FuzzResult>();
+        for (ulong seed = start; seed < start + (ulong)count; seed++)
+        {
+            var result = RunSeed(seed);
+            if (result.Violation is null) continue;
+            var shrunk = Shrink(result);
+            failures.Add(shrunk);
+            report.WriteLine($"seed {seed}: {shrunk.Violation}");
+            if (outputDir is not null) report.WriteLine($"  wrote {WriteScenario(shrunk, outputDir)}");
+        }
+        report.WriteLine($"{count} seeds, {failures.Count} violations");
+        return failures;
+    }
+}

@@ -11,7 +11,7 @@ using MgrManager = HaManager.Core.Manager.Manager;
 
 // Usage: dotnet run -c Release --project tests/HaManager.Benchmarks -- [--quick] [--only <word>] [--bdn]
 //   --quick  fewer iterations (the whole run stays under 3 minutes on 2 cores)
-//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz)
+//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz, watchdog)
 //   --bdn    run the BenchmarkDotNet micro-benchmarks instead (slow, statistically rigorous)
 if (args.Contains("--bdn"))
 {
@@ -134,6 +134,9 @@ if (Run("replay"))
         p.WaitForExit();
     }, Iterations(3, 1), warmup: 0) with { Note = "wall time of `ha-simulator run` incl. start-up" });
 }
+
+if (Run("watchdog"))
+    foreach (var figure in WatchdogMuxBench.Run(RepoRoot(), quick ? 10 : 60)) Report(figure);
 
 if (Run("fuzz"))
 {

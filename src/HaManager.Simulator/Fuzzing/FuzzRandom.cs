@@ -11,10 +11,14 @@ public sealed class FuzzRandom(ulong seed)
     /// <summary>The next 64 random bits.</summary>
     public ulong NextBits()
     {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        // The algorithm relies on wrap-around arithmetic (overflow checks are on in Debug builds).
+        unchecked
+        {
+            ulong z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
     }
 
     /// <summary>A number in [0, <paramref name="max"/>).</summary>

@@ -9,7 +9,7 @@ public static class ServiceTransitions
 {
     private static readonly Dictionary<ServiceState, ServiceState[]> Allowed = new()
     {
-        [ServiceState.RequestStart] = [ServiceState.Started, ServiceState.RequestStartBalance, ServiceState.Freeze],
+        [ServiceState.RequestStart] = [ServiceState.Started, ServiceState.RequestStartBalance],
         [ServiceState.RequestStartBalance] =
             [ServiceState.Started, ServiceState.RequestStop, ServiceState.Error, ServiceState.Fence],
         // Started also reaches Freeze through the restart-freeze rule (LRM mode 'restart').

@@ -306,18 +306,7 @@ public sealed partial class LrmDaemon
     }
 
     /// <summary>Services that are or will soon be running here (lrm-watchdog-env §4.2).</summary>
-    private int ActiveServiceCount()
-    {
-        int count = 0;
-        string me = _env.NodeName;
-        foreach (var sd in _serviceStatus.Values)
-        {
-            if (sd.State is ServiceState.Stopped or ServiceState.Freeze or ServiceState.Error or ServiceState.RequestStart)
-                continue;
-            if (sd.Node == me || sd.Target == me) count++;
-        }
-        return count;
-    }
+    private int ActiveServiceCount() => _serviceStatus.Values.Count(sd => sd.IsActiveOn(_env.NodeName));
 
     private bool HasConfiguredServiceOnLocalNode() => _serviceStatus.Values.Any(sd => sd.Node == _env.NodeName);
 

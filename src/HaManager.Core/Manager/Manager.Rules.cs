@@ -81,9 +81,7 @@ public sealed partial class Manager
         return null;
     }
 
-    private bool HasActiveServices(string node) => _ss.Values.Any(sd =>
-        (sd.Node == node || sd.Target == node)
-        && sd.State is not (ServiceState.Stopped or ServiceState.Freeze or ServiceState.Error or ServiceState.RequestStart));
+    private bool HasActiveServices(string node) => _ss.Values.Any(sd => sd.IsActiveOn(node));
 
     private string? MigrateGroups(SortedDictionary<string, HaGroup> groups)
     {

@@ -38,6 +38,12 @@ public sealed class ServiceStatusEntry
     /// <summary>Set once the LRM reported a successful start (state <c>started</c> only).</summary>
     public bool Running { get; set; }
 
+    /// <summary>True iff the service is, or will soon be, running on <paramref name="node"/>: its node or
+    /// target is that node and it is in none of stopped, freeze, error, request_start (glossary "active").</summary>
+    public bool IsActiveOn(string node) =>
+        (Node == node || Target == node)
+        && State is not (ServiceState.Stopped or ServiceState.Freeze or ServiceState.Error or ServiceState.RequestStart);
+
     /// <summary>A deep copy.</summary>
     public ServiceStatusEntry Clone() => new()
     {

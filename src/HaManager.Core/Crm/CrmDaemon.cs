@@ -12,7 +12,6 @@ namespace HaManager.Core.Crm;
 public sealed class CrmDaemon
 {
     private readonly IHaEnvironment _env;
-    private readonly Func<IHaEnvironment, Manager.Manager> _createManager;
     private Manager.Manager? _manager;
     private bool _shutdownRequested;
     private int _activeIdleRounds;
@@ -22,10 +21,9 @@ public sealed class CrmDaemon
     private readonly TransitionTable<CrmState> _stateChanges;
 
     /// <summary>Creates the daemon; logs <c>status change startup => wait_for_quorum</c>.</summary>
-    public CrmDaemon(IHaEnvironment env, Func<IHaEnvironment, Manager.Manager>? createManager = null)
+    public CrmDaemon(IHaEnvironment env)
     {
         _env = env;
-        _createManager = createManager ?? (e => new Manager.Manager(e));
         _stateChanges = BuildStateChanges();
         SetState(CrmState.WaitForQuorum);
     }
@@ -158,7 +156,7 @@ public sealed class CrmDaemon
         State = next;
         if (wasMaster) _manager = null;
         // Entering master creates a fresh Manager; its construction may log (scheduler mode).
-        if (next == CrmState.Master) _manager = _createManager(_env);
+        if (next == CrmState.Master) _manager = new Manager.Manager(_env);
     }
 
     private bool TryGetProtectedManagerLock()

@@ -78,7 +78,7 @@ public sealed partial class Manager
     // §8.3
     private void NextFromRequestStart(string sid, ServiceStatusEntry sd, ServiceConfigEntry cd)
     {
-        if (_rebalanceOnStart)
+        if (_crs.RebalanceOnStart)
         {
             string? selected = SelectNode(sid, sd, cd, SelectionPreference.BestScore);
             bool isNew = selected != sd.Node;

@@ -30,7 +30,6 @@ public sealed partial class Manager
     private Dictionary<string, string> _lrmModes = new(StringComparer.Ordinal);
     private Dictionary<string, string?> _lrmStates = new(StringComparer.Ordinal);
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
-    private bool _rebalanceOnStart;
 
     /// <summary>Takes over the persisted manager status. Throws if it cannot be read.</summary>
     public Manager(IHaEnvironment env)
@@ -77,7 +76,6 @@ public sealed partial class Manager
             _env.Log(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{_crs.Mode}'");
             _schedulerMode = _crs.Mode;
         }
-        _rebalanceOnStart = _crs.RebalanceOnStart;
         TryMigrateGroups(nodeInfo);
 
         _sc = _env.ReadServiceConfig();

@@ -59,11 +59,19 @@ public static class SimulatorCli
             }
             values[args[i][2..]] = args[i + 1];
         }
-        int? Int(string key) => values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+        int? Int(string key) => !values.TryGetValue(key, out var v) ? null
+            : int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0
+                ? n
+                : throw new FormatException($"--{key} needs a positive whole number, got '{v}'");
         try
         {
             int seeds = Int("seeds") ?? throw new FormatException("--seeds is required");
-            ulong start = values.TryGetValue("start", out var s) ? ulong.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1;
+            ulong start = !values.TryGetValue("start", out var s) ? 1
+                : ulong.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong first)
+                    ? first
+                    : throw new FormatException($"--start needs a whole number, got '{s}'");
+            // Beyond 29 nodes a simulated loop would outlast the watchdog timeout (simulator §5.1).
+            if (Int("nodes") > 29) throw new FormatException("--nodes must be at most 29");
             var fuzzer = new Fuzzing.Fuzzer(new Fuzzing.FuzzOptions(Int("nodes"), Int("services"), Int("steps") ?? 12));
             var failures = fuzzer.RunSeeds(start, seeds, stdout, values.GetValueOrDefault("out", "fuzz-failures"));
             return failures.Count == 0 ? 0 : 1;

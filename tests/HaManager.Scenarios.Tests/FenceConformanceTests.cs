@@ -9,17 +9,12 @@ namespace HaManager.Scenarios.Tests;
 /// </summary>
 public class FenceConformanceTests
 {
-    private static string Dir => Path.Combine(RepoPaths.Conformance, "fence_cfgs");
-
-    public static IEnumerable<string> Cases() => Directory.Exists(Dir)
-        ? Directory.EnumerateFiles(Dir, "*.cfg").Select(Path.GetFileName).Order(StringComparer.Ordinal)!
-        : ["(no conformance data)"];
+    public static IEnumerable<string> Cases() => RepoPaths.ConformanceFiles("fence_cfgs", "*.cfg");
 
     [TestCaseSource(nameof(Cases))]
     public void Fence_report_matches(string file)
     {
-        if (!Directory.Exists(Dir)) Assert.Ignore($"no conformance data at {Dir}");
-        string path = Path.Combine(Dir, file);
+        string path = Path.Combine(RepoPaths.RequireConformance("fence_cfgs"), file);
         Assert.That(FenceConfig.Report(File.ReadAllText(path), $"fence_cfgs/{file}"), Is.EqualTo(File.ReadAllText(path + ".expect")));
     }
 

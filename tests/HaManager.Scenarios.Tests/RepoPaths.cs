@@ -16,6 +16,24 @@ internal static class RepoPaths
             ? dir
             : Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance", "pve-ha-manager"));
 
+    /// <summary>File names matching <paramref name="pattern"/> in a conformance sub-directory, ordinal; a
+    /// single placeholder case when the data is absent (the test then marks itself ignored).</summary>
+    public static IEnumerable<string> ConformanceFiles(string subdirectory, string pattern)
+    {
+        string dir = Path.Combine(Conformance, subdirectory);
+        return Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir, pattern).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)
+            : ["(no conformance data)"];
+    }
+
+    /// <summary>The path of a conformance sub-directory; ignores the calling test when it is absent.</summary>
+    public static string RequireConformance(string subdirectory)
+    {
+        string dir = Path.Combine(Conformance, subdirectory);
+        if (!Directory.Exists(dir)) Assert.Ignore($"no conformance data at {dir}");
+        return dir;
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

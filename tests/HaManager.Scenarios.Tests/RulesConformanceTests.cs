@@ -9,17 +9,12 @@ namespace HaManager.Scenarios.Tests;
 /// </summary>
 public class RulesConformanceTests
 {
-    private static string Dir => Path.Combine(RepoPaths.Conformance, "rules_cfgs");
-
-    public static IEnumerable<string> Cases() => Directory.Exists(Dir)
-        ? Directory.EnumerateFiles(Dir, "*.cfg").Select(Path.GetFileName).Order(StringComparer.Ordinal)!
-        : ["(no conformance data)"];
+    public static IEnumerable<string> Cases() => RepoPaths.ConformanceFiles("rules_cfgs", "*.cfg");
 
     [TestCaseSource(nameof(Cases))]
     public void Rules_report_matches(string file)
     {
-        if (!Directory.Exists(Dir)) Assert.Ignore($"no conformance data at {Dir}");
-        string path = Path.Combine(Dir, file);
+        string path = Path.Combine(RepoPaths.RequireConformance("rules_cfgs"), file);
         string report = RulesReport.Build(File.ReadAllText(path), ["node1", "node2", "node3"]);
         Assert.That(report, Is.EqualTo(File.ReadAllText(path + ".expect")));
     }

@@ -44,6 +44,8 @@ public sealed class SimNode(string name)
     public SimEnvironment CrmEnv { get; set; } = null!;
     /// <summary>The LRM's environment (lives as long as the node).</summary>
     public SimEnvironment LrmEnv { get; set; } = null!;
+    /// <summary>How often the node was powered off (watchdog, command, shutdown): a reset counter for checks.</summary>
+    public int PowerOffCount { get; set; }
     /// <summary>sid → running on this node.</summary>
     public Dictionary<string, bool> RunningServices { get; } = new(StringComparer.Ordinal);
 }

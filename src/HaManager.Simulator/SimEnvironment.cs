@@ -167,7 +167,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
         SimCluster.CheckCfs(Node);
         string current = cluster.ServiceConfig.Get(sid, "node") ?? "";
         if (current != fromNode)
-            throw new SimulationFatalException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
+            throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
         if (cluster.Simulation is { Observer: { } observer } sim) observer.ServiceStolen(sim, sid, fromNode, toNode);
         cluster.ServiceConfig.Set(sid, "node", toNode);
     }

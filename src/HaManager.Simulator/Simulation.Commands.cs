@@ -102,6 +102,7 @@ public sealed partial class Simulation
                 }
                 _cluster.DropWatchdogs(node);
                 node.RunningServices.Clear();
+                node.PowerOffCount++;
             }
             node.Power = false;
             node.Network = false;

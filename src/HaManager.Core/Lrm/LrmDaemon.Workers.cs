@@ -107,7 +107,16 @@ public sealed partial class LrmDaemon
     private int RunWorkers()
     {
         if (_jobs.Count == 0) return 0;
-        var config = _env.ReadServiceConfig();
+        SortedMap<ServiceConfigEntry> config;
+        try { config = _env.ReadServiceConfig(); }
+        catch (HaEnvironmentException e)
+        {
+            // Upstream lets this escape wherever the pass is evaluated outside the guarded work block
+            // (state-change phase, maintenance), ending the daemon — and with its watchdog open, the node.
+            // Found by the fuzzer. The jobs simply wait for the next round.
+            _env.Log(LogLevel.Err, $"got unexpected error - {e.Message}");
+            return _jobs.Count;
+        }
         // The service status does not change during a pass: compute the live uids once.
         var liveUids = _serviceStatus.Values.Select(sd => sd.Uid).ToHashSet(StringComparer.Ordinal);
         bool anyReported = false;

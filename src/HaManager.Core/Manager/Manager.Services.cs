@@ -351,6 +351,15 @@ public sealed partial class Manager
     private void NextFromRecovery(string sid, ServiceStatusEntry sd, ServiceConfigEntry cd)
     {
         string fenced = sd.Node;
+        if (!_sc.ContainsKey(sid))
+        {
+            // Deleted while disarmed (stale services are kept then): there is no configuration to move.
+            // It reads as disabled, so it is simply stopped where it was (found by the fuzzer; upstream
+            // fails stealing a configuration that does not exist).
+            sd.FailedNodes = null;
+            ChangeServiceState(sid, sd, ServiceState.Stopped);
+            return;
+        }
         string? recoveryNode = SelectNode(sid, sd, cd, SelectionPreference.BestScore);
         if (recoveryNode is null)
         {

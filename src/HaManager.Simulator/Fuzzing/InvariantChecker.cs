@@ -66,9 +66,16 @@ public sealed class InvariantChecker : ISimulationObserver
         return commands;
     }
 
+    // (sid, node) → the node's power-off count when the service was last seen running there.
+    private readonly Dictionary<(string Sid, string Node), int> _ranAtPowerCycle = [];
+
     /// <inheritdoc/>
     public void AfterSlot(Simulation simulation)
     {
+        foreach (var node in simulation.Cluster.Nodes)
+            foreach (var (sid, running) in node.RunningServices)
+                if (running) _ranAtPowerCycle[(sid, node.Name)] = node.PowerOffCount;
+
         // 1. No service runs on two nodes.
         var runners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in simulation.Cluster.Nodes)
@@ -96,15 +103,17 @@ public sealed class InvariantChecker : ISimulationObserver
     /// <inheritdoc/>
     public void ServiceStolen(Simulation simulation, string sid, string fromNode, string toNode)
     {
-        // 3. A service leaves a failed node only once that node is surely not running anything: it was
-        // reset (watchdog or power) or gave up its lock and watchdog cleanly.
+        // 3. A service leaves a failed node only once that node is fenced: it was reset (watchdog or power)
+        // after it last ran the service, or it holds neither its agent lock nor an armed watchdog.
         if (fromNode == toNode) return;
         var cluster = simulation.Cluster;
         var from = cluster.NodeByName(fromNode);
+        bool resetSinceRunning = !_ranAtPowerCycle.TryGetValue((sid, fromNode), out int cycle) || from.PowerOffCount > cycle;
         if (from.RunningServices.TryGetValue(sid, out bool running) && running)
             Fail(simulation, "fence-before-recovery", $"{sid} recovered to {toNode} while still running on {fromNode}");
-        else if (from.Power && cluster.HasLiveWatchdog(from) && cluster.LockHolder($"ha_agent_{fromNode}_lock", cluster.Time) == fromNode)
-            Fail(simulation, "fence-before-recovery", $"{sid} recovered to {toNode} while {fromNode} is alive with its agent lock");
+        else if (!resetSinceRunning && from.Power && cluster.HasLiveWatchdog(from)
+                 && cluster.LockHolder($"ha_agent_{fromNode}_lock", cluster.Time) == fromNode)
+            Fail(simulation, "fence-before-recovery", $"{sid} recovered to {toNode} while {fromNode}, which ran it, is alive with its agent lock");
     }
 
     private HashSet<string> _lastTracked = new(StringComparer.Ordinal);

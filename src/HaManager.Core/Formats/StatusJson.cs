@@ -39,9 +39,6 @@ public static class StatusJson
                 status.NodeRequest[p.Name] = p.Value.ValueKind == JsonValueKind.Object
                     && p.Value.TryGetProperty("maintenance", out var m) && IsTruthy(m);
         }
-        if (root.TryGetProperty("unprotected_nodes", out var unprotected) && unprotected.ValueKind == JsonValueKind.Array)
-            foreach (var node in unprotected.EnumerateArray())
-                if (Scalar(node) is { } name) status.UnprotectedNodes.Add(name);
         if (root.TryGetProperty("disarm", out var disarm) && disarm.ValueKind == JsonValueKind.Object)
             status.Disarm = new DisarmInfo(AsString(disarm, "mode") ?? "", AsString(disarm, "state") ?? DisarmInfo.Disarming);
         return status;
@@ -111,12 +108,6 @@ public static class StatusJson
                     w.WriteEndObject();
                 }
                 w.WriteEndObject();
-            }
-            if (status.UnprotectedNodes.Count > 0)
-            {
-                w.WriteStartArray("unprotected_nodes");
-                foreach (var node in status.UnprotectedNodes) w.WriteStringValue(node);
-                w.WriteEndArray();
             }
             if (status.Disarm is { } d)
             {

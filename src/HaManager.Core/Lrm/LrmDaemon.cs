@@ -103,11 +103,13 @@ public sealed partial class LrmDaemon
             }),
             T.When("lock renewal failed", () => !TryGetProtectedAgentLock(), () => SetState(LrmState.LostAgentLock)),
             T.When("maintenance mode", () => Mode == LrmModes.Maintenance, () => SetState(LrmState.Maintenance)),
-            T.When("disarm mode and no jobs", () => Mode == LrmModes.Disarm && RunWorkers() == 0, () =>
+            // A pending move of this node must run first: the master defers the disarm until it is done,
+            // and a node that released its lock before may run the service unprotected (spec open
+            // question 4; found by the fuzzer as a split brain once that node was cut off).
+            T.When("disarm mode, no pending move, no jobs", () => Mode == LrmModes.Disarm && !HasPendingMove() && RunWorkers() == 0, () =>
             {
                 _env.Log(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
-                ReleaseLockAndWatchdog();
-                SetState(LrmState.WaitForAgentLock);
+                ReleaseForDisarm();
             }),
             T.When("no local service and no jobs", () => !HasConfiguredServiceOnLocalNode() && RunWorkers() == 0,
                 CountIdleRound),
@@ -122,8 +124,7 @@ public sealed partial class LrmDaemon
                 () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && RunWorkers() == 0, () =>
                 {
                     _env.Log(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
-                    ReleaseLockAndWatchdog();
-                    SetState(LrmState.WaitForAgentLock);
+                    ReleaseForDisarm();
                 }),
             T.When("services still moving", () => ActiveServiceCount() > 0 || RunWorkers() > 0, () =>
             {
@@ -283,15 +284,16 @@ public sealed partial class LrmDaemon
         return true;
     }
 
-    /// <summary>Writes the LRM status; skipped silently when not quorate. True iff written.</summary>
-    private bool UpdateLrmStatus()
+    /// <summary>Writes the LRM status (with <paramref name="reportedState"/> instead of the current state when
+    /// given); skipped silently when not quorate. True iff written.</summary>
+    private bool UpdateLrmStatus(LrmState? reportedState = null)
     {
         if (!_env.IsQuorate()) return false;
         try
         {
             _env.WriteLrmStatus(new LrmStatus
             {
-                State = LrmStateNames.Of(State),
+                State = LrmStateNames.Of(reportedState ?? State),
                 Mode = Mode,
                 Results = new Dictionary<string, LrmResult>(_results, StringComparer.Ordinal),
                 Timestamp = _env.Now,
@@ -308,6 +310,9 @@ public sealed partial class LrmDaemon
     /// <summary>Services that are or will soon be running here (lrm-watchdog-env §4.2).</summary>
     private int ActiveServiceCount() => _serviceStatus.Values.Count(sd => sd.IsActiveOn(_env.NodeName));
 
+    private bool HasPendingMove() => _serviceStatus.Values.Any(sd =>
+        sd.Node == _env.NodeName && sd.State is ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance);
+
     private bool HasConfiguredServiceOnLocalNode() => _serviceStatus.Values.Any(sd => sd.Node == _env.NodeName);
 
     private bool TryGetProtectedAgentLock()
@@ -323,6 +328,22 @@ public sealed partial class LrmDaemon
         if (_watchdog is null) return;
         _env.WatchdogClose(_watchdog);
         _watchdog = null;
+    }
+
+    /// <summary>
+    /// Disarming: the status announces the release first (state wait_for_agent_lock in mode disarm), since
+    /// from then on the master must not take this node's free lock as proof that it is dead; only then the
+    /// lock is released, and only a released lock lets the watchdog go. If the announcement or the release
+    /// fails, lock and watchdog stay and the next round tries again — or the watchdog resets a node that
+    /// lost quorum meanwhile.
+    /// </summary>
+    private void ReleaseForDisarm()
+    {
+        if (!UpdateLrmStatus(LrmState.WaitForAgentLock)) return;
+        // In maintenance both may already be gone (given up once nothing was left to move).
+        if (_watchdog is not null && !_env.ReleaseAgentLock()) return;
+        GiveUpWatchdog();
+        SetState(LrmState.WaitForAgentLock);
     }
 
     private void ReleaseLockAndWatchdog()

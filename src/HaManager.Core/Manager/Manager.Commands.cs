@@ -146,10 +146,6 @@ public sealed partial class Manager
             return;
         }
         _env.Log(LogLevel.Info, "got crm command: arm-ha");
-        // An LRM in disarm mode released its lock and watchdog; until it has taken them again, its free
-        // agent lock is no proof that the node is dead. (A node that never saw the disarm kept both.)
-        foreach (var node in _ns.Nodes)
-            if (LrmModeOf(node) == LrmModes.Disarm && _ns.Get(node) != NodeState.Fence) _ns.Unprotected.Add(node);
         if (_disarm.Mode == "ignore")
         {
             var config = _env.ReadServiceConfig();

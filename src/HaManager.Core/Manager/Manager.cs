@@ -28,7 +28,7 @@ public sealed partial class Manager
     private IPlacementRules _rules = NoPlacementRules.Instance;
     private SortedMap<ServiceConfigEntry> _sc = new();
     private Dictionary<string, string> _lrmModes = new(StringComparer.Ordinal);
-    private Dictionary<string, string?> _lrmStates = new(StringComparer.Ordinal);
+    private List<string> _releasedForDisarm = [];
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
 
     /// <summary>Takes over the persisted manager status. Throws if it cannot be read.</summary>
@@ -36,7 +36,7 @@ public sealed partial class Manager
     {
         _env = env;
         var persisted = env.ReadManagerStatus();
-        _ns = new NodeStatusTracker(env, persisted.NodeStatus, persisted.UnprotectedNodes);
+        _ns = new NodeStatusTracker(env, persisted.NodeStatus);
         _ss = persisted.ServiceStatus;
         _nodeRequest = persisted.NodeRequest;
         _disarm = persisted.Disarm;
@@ -61,7 +61,7 @@ public sealed partial class Manager
         var nodeInfo = _env.GetNodeInfo();
         bool nodeListChanged = _ns.NodeListChanged(nodeInfo);
         ReadLrmStatuses();
-        _ns.Update(nodeInfo, _lrmModes);
+        _ns.Update(nodeInfo, _lrmModes, _releasedForDisarm);
 
         var localState = _ns.Get(_env.NodeName);
         if (localState != NodeState.Online && localState != NodeState.Maintenance)
@@ -97,7 +97,6 @@ public sealed partial class Manager
         else AutoRebalance();
         IsFullyDisarmed = false;
 
-        ForgetRearmedNodes();
         RunServicePasses(deferred);
         WriteStatus();
     }
@@ -105,17 +104,17 @@ public sealed partial class Manager
     private void ReadLrmStatuses()
     {
         var modes = new Dictionary<string, string>(StringComparer.Ordinal);
-        var states = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var released = new List<string>();
         var results = new Dictionary<string, LrmResult>(StringComparer.Ordinal);
         foreach (var node in _ns.Nodes.ToList())
         {
             var lrm = _env.ReadLrmStatus(node);
             foreach (var (uid, result) in lrm.Results) results.TryAdd(uid, result);
             modes[node] = lrm.Mode ?? LrmModes.Active;
-            states[node] = lrm.State;
+            if (lrm.Mode == LrmModes.Disarm && lrm.State == "wait_for_agent_lock") released.Add(node);
         }
         _lrmModes = modes;
-        _lrmStates = states;
+        _releasedForDisarm = released;
         _results = results;
     }
 
@@ -156,20 +155,6 @@ public sealed partial class Manager
             dynamic => dynamic ? _env.GetDynamicNodeStats() : _env.GetStaticNodeStats(), _env.Log);
     }
 
-    /// <summary>A node is protected again once it is online and its LRM, out of disarm mode, holds its agent
-    /// lock (state active or maintenance) or is idle with nothing to protect.</summary>
-    private void ForgetRearmedNodes()
-    {
-        foreach (var node in _ns.Unprotected.ToList())
-        {
-            if (!_ns.IsOnline(node) && _ns.Get(node) != NodeState.Maintenance) continue;
-            if (LrmModeOf(node) == LrmModes.Disarm) continue;
-            string? state = _lrmStates.GetValueOrDefault(node);
-            if (state is "active" or "maintenance" || (state == "wait_for_agent_lock" && !HasActiveServices(node)))
-                _ns.Unprotected.Remove(node);
-        }
-    }
-
     private void WriteStatus()
     {
         var status = new ManagerStatus
@@ -181,7 +166,6 @@ public sealed partial class Manager
             Timestamp = _env.Now,
             NodeRequest = _nodeRequest,
             Disarm = _disarm,
-            UnprotectedNodes = _ns.Unprotected,
         };
         _env.WriteManagerStatus(status);
     }

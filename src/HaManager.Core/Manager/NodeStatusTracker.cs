@@ -19,18 +19,24 @@ public sealed class NodeStatusTracker
 
     private readonly HashSet<string> _reportedUnprotected = new(StringComparer.Ordinal);
 
+    private readonly HashSet<string> _unprotected = new(StringComparer.Ordinal);
+
     /// <summary>Takes over the persisted node states of a previous master (timers start empty).</summary>
-    public NodeStatusTracker(IHaEnvironment env, SortedDictionary<string, NodeState> persisted,
-        SortedSet<string>? unprotected = null)
+    public NodeStatusTracker(IHaEnvironment env, SortedDictionary<string, NodeState> persisted)
     {
         _env = env;
         _states = new SortedDictionary<string, NodeState>(persisted, StringComparer.Ordinal);
-        Unprotected = new SortedSet<string>(unprotected ?? [], StringComparer.Ordinal);
     }
 
-    /// <summary>Nodes that may run services without agent lock and watchdog since HA was re-armed: fencing
-    /// them by taking their (free) agent lock would prove nothing, so it is not attempted.</summary>
-    public SortedSet<string> Unprotected { get; }
+    /// <summary>
+    /// True iff the node's LRM last reported that it released its agent lock and watchdog for disarming
+    /// (state <c>wait_for_agent_lock</c> in mode <c>disarm</c>): it may run services unprotected and its
+    /// free lock proves nothing. Such a node is never declared dead by timeout nor fenced by its lock; its
+    /// services wait until it reports again (having re-armed). Upstream lacks this: a node cut off while
+    /// (or after) disarming was "fenced" through its released lock and its services started elsewhere while
+    /// still running (found by the fuzzer).
+    /// </summary>
+    public bool IsUnprotected(string node) => _unprotected.Contains(node);
 
     /// <summary>The node status map (NS), ordinal by node.</summary>
     public IReadOnlyDictionary<string, NodeState> States => _states;
@@ -49,8 +55,10 @@ public sealed class NodeStatusTracker
         info.Online.Keys.Any(n => !_states.ContainsKey(n)) || _states.Keys.Any(n => !info.Online.ContainsKey(n));
 
     /// <summary>Round step 4: both passes of crm-manager §6.2.</summary>
-    public void Update(NodeInfo info, IReadOnlyDictionary<string, string> lrmModes)
+    public void Update(NodeInfo info, IReadOnlyDictionary<string, string> lrmModes, IEnumerable<string>? unprotected = null)
     {
+        _unprotected.Clear();
+        _unprotected.UnionWith(unprotected ?? []);
         long now = _env.Now;
         var online = info.Online.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
         foreach (var node in online)
@@ -98,7 +106,7 @@ public sealed class NodeStatusTracker
         if (Get(node) == NodeState.Online) return false;
         // A node that has not re-armed may be running services without watchdog: it is never declared
         // dead by timeout; its services wait for it to rejoin (and re-arm) instead of being fenced.
-        if (Unprotected.Contains(node)) return false;
+        if (IsUnprotected(node)) return false;
         long now = _env.Now;
         if (!_lastOnline.TryGetValue(node, out long last))
         {
@@ -117,11 +125,11 @@ public sealed class NodeStatusTracker
             Set(node, NodeState.Fence);
             _env.SendFenceNotification("FENCE", $"Try to fence node '{node}'", node);
         }
-        if (Unprotected.Contains(node))
+        if (IsUnprotected(node))
         {
             if (_reportedUnprotected.Add(node))
                 _env.Log(LogLevel.Notice,
-                    $"node '{node}' has not re-armed since HA was disarmed, its agent lock proves nothing - not fencing it until it rejoins");
+                    $"node '{node}' released its agent lock for disarming, its lock proves nothing - not fencing it until it reports again");
             return false;
         }
         if (!_env.TryGetAgentLock(node)) return false;

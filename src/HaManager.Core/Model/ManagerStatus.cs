@@ -46,13 +46,6 @@ public sealed class ManagerStatus
     /// <summary>Present while the stack is (being) disarmed.</summary>
     public DisarmInfo? Disarm { get; set; }
 
-    /// <summary>
-    /// Nodes whose LRM has not re-armed since HA was armed again (<c>unprotected_nodes</c>; not in upstream,
-    /// whose readers ignore it). While disarmed, LRMs release their agent locks and watchdogs, so a node that
-    /// lost contact may still run services: its free lock proves nothing until its LRM holds the lock again.
-    /// </summary>
-    public SortedSet<string> UnprotectedNodes { get; set; } = new(StringComparer.Ordinal);
-
     /// <summary>True iff maintenance is requested for <paramref name="node"/>.</summary>
     public bool IsMaintenanceRequested(string node) =>
         NodeRequest is not null && NodeRequest.TryGetValue(node, out var requested) && requested;
@@ -67,7 +60,6 @@ public sealed class ManagerStatus
             Timestamp = Timestamp,
             NodeRequest = NodeRequest is null ? null : new SortedDictionary<string, bool>(NodeRequest, StringComparer.Ordinal),
             Disarm = Disarm,
-            UnprotectedNodes = new SortedSet<string>(UnprotectedNodes, StringComparer.Ordinal),
         };
         copy.ServiceStatus = new SortedMap<ServiceStatusEntry>(ServiceStatus, e => e.Clone());
         return copy;

@@ -46,6 +46,9 @@ public static class TimelineGenerator
         foreach (var node in nodes) input.Hardware[node] = new NodeHardwareInput();
 
         var configured = new List<string>();
+        // Every sid ever used: a deleted resource may still run where it was (deleting does not stop it),
+        // so adding the same id elsewhere would be the operator starting a second copy, not an HA fault.
+        var used = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < serviceCount; i++)
         {
             string sid = NewSid(rng, 100 + i);
@@ -56,7 +59,11 @@ public static class TimelineGenerator
             };
             if (rng.Chance(0.3)) props["max_restart"] = rng.Between(0, 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (rng.Chance(0.3)) props["max_relocate"] = rng.Between(0, 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (input.Services.TryAdd(sid, props)) configured.Add(sid);
+            if (input.Services.TryAdd(sid, props))
+            {
+                configured.Add(sid);
+                used.Add(sid);
+            }
         }
         input.Datacenter = new DatacenterSettings(rng.Pick(Policies), new Dictionary<string, string>(StringComparer.Ordinal));
 
@@ -70,7 +77,7 @@ public static class TimelineGenerator
             var batch = new List<string>();
             int events = rng.Chance(0.3) ? 2 : 1;
             for (int e = 0; e < events; e++)
-                batch.Add(NextEvent(rng, nodes, configured, locked, shuttingDown, restarting, ref nextSid));
+                batch.Add(NextEvent(rng, nodes, configured, used, locked, shuttingDown, restarting, ref nextSid));
             batches.Add(batch);
         }
         // Heal, let every consequence still in flight happen (watchdogs of nodes that lost quorum before
@@ -91,7 +98,7 @@ public static class TimelineGenerator
         return $"fa:{number / 10 % 10}{a}{b}{c}{d}";
     }
 
-    private static string NextEvent(FuzzRandom rng, List<string> nodes, List<string> configured, HashSet<string> locked,
+    private static string NextEvent(FuzzRandom rng, List<string> nodes, List<string> configured, HashSet<string> used, HashSet<string> locked,
         HashSet<string> shuttingDown, HashSet<string> restarting, ref int nextSid)
     {
         string node = rng.Pick(nodes);
@@ -127,7 +134,7 @@ public static class TimelineGenerator
             case < 66: return configured.Count == 0 ? "delay 0" : $"service {Service()} stop {rng.Pick(["0", "30"])}";
             case < 70:
                 string sid = NewSid(rng, nextSid++);
-                if (configured.Contains(sid)) return "delay 0";
+                if (!used.Add(sid)) return "delay 0";
                 configured.Add(sid);
                 return $"service {sid} add {node} {rng.Pick(["started", "started", "stopped"])}";
             case < 73:

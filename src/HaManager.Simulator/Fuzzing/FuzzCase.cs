@@ -112,7 +112,8 @@ public static class TimelineGenerator
                 // then end in an exit the simulator cannot place. Real nodes cannot be powered on twice.
                 if (!off && shuttingDown.Contains(node)) return $"network {node} on";
                 shuttingDown.Remove(node);
-                restarting.Remove(node);
+                // Only a power-off ends a pending LRM restart (it kills the LRM); "on" for a running node does not.
+                if (off) restarting.Remove(node);
                 return $"power {node} {(off ? "off" : "on")}";
             case < 20: return $"network {node} {(rng.Chance(0.55) ? "off" : "on")}";
             // Restarting an LRM while its node shuts down is a simulator limit ("not implemented"), not an

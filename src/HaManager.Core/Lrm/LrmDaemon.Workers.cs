@@ -69,6 +69,7 @@ public sealed partial class LrmDaemon
     {
         foreach (var sid in _restartTries.Keys.Where(s => !_serviceStatus.ContainsKey(s)).ToList())
             _restartTries.Remove(sid);
+        _failedToStop.RemoveWhere(s => !_serviceStatus.ContainsKey(s));
         foreach (var (sid, sd) in _serviceStatus)
         {
             if (sd.Node != _env.NodeName || sd.Uid.Length == 0) continue;
@@ -147,6 +148,12 @@ public sealed partial class LrmDaemon
         int exitCode = status;
         if (status == ExitCodes.Crashed)
             _env.Log(LogLevel.Err, $"resource agent {job.Sid} finished - failed to execute");
+        if (job.Command is "request_stop" or "stopped")
+        {
+            if (exitCode == ExitCodes.Error) _failedToStop.Add(job.Sid);
+            else if (exitCode == ExitCodes.Success) _failedToStop.Remove(job.Sid);
+        }
+        else if (exitCode == ExitCodes.Success && job.Command is "migrate" or "relocate") _failedToStop.Remove(job.Sid);
 
         if (job.Uid is null)
         {

@@ -17,6 +17,14 @@ public sealed partial class LrmDaemon
     private readonly SortedDictionary<string, LrmJob> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _restartTries = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Services whose last stop failed, so they may still run here although the master counts them as
+    /// stopped or in error. They count as active: while one remains the node keeps its agent lock and
+    /// watchdog (upstream gave both up in maintenance, and a node cut off afterwards was "fenced" through
+    /// its free lock while still running the service — found by the fuzzer).
+    /// </summary>
+    private readonly HashSet<string> _failedToStop = new(StringComparer.Ordinal);
     private SortedMap<ServiceStatusEntry> _serviceStatus = new();
     private NodeState _nodeStatus = NodeState.Unknown;
     private long? _shutdownRequestTime;
@@ -121,12 +129,12 @@ public sealed partial class LrmDaemon
                 SetState(LrmState.LostAgentLock);
             }),
             T.When("disarm mode, nothing active, no jobs",
-                () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && RunWorkers() == 0, () =>
+                () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && !HasServiceFailedToStop() && RunWorkers() == 0, () =>
                 {
                     _env.Log(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
                     ReleaseForDisarm();
                 }),
-            T.When("services still moving", () => ActiveServiceCount() > 0 || RunWorkers() > 0, () =>
+            T.When("services still moving (or not stopped)", () => ActiveServiceCount() > 0 || HasServiceFailedToStop() || RunWorkers() > 0, () =>
             {
                 if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
             }),
@@ -242,9 +250,14 @@ public sealed partial class LrmDaemon
         bool exit = false;
         if (ActiveServiceCount() == 0 && RunWorkers() == 0)
         {
-            GiveUpWatchdog();
             if (ShutdownRequested) exit = true;
-            _env.ReleaseAgentLock();
+            // A service that could not be stopped may still run: keep lock and watchdog (on exit the
+            // watchdog then resets the node, as upstream does after failed shutdown stop jobs).
+            if (!HasServiceFailedToStop())
+            {
+                GiveUpWatchdog();
+                _env.ReleaseAgentLock();
+            }
         }
         if (!exit) ManageResources();
         UpdateLrmStatus();
@@ -309,6 +322,10 @@ public sealed partial class LrmDaemon
 
     /// <summary>Services that are or will soon be running here (lrm-watchdog-env §4.2).</summary>
     private int ActiveServiceCount() => _serviceStatus.Values.Count(sd => sd.IsActiveOn(_env.NodeName));
+
+    /// <summary>Services of this node whose last stop failed (see <see cref="_failedToStop"/>).</summary>
+    private bool HasServiceFailedToStop() =>
+        _failedToStop.Any(sid => _serviceStatus.TryGetValue(sid, out var sd) && sd.Node == _env.NodeName);
 
     private bool HasPendingMove() => _serviceStatus.Values.Any(sd =>
         sd.Node == _env.NodeName && sd.State is ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance);

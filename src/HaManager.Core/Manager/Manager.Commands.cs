@@ -174,7 +174,10 @@ public sealed partial class Manager
         var waitFor = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (sid, sd) in _ss)
         {
-            if (sd.State is not (ServiceState.Fence or ServiceState.Recovery or ServiceState.Migrate or ServiceState.Relocate))
+            // A rebalance-on-start move is a relocation in progress too: pruning its target would leave
+            // request_start_balance without target, which the LRM can only fail (found by the fuzzer).
+            if (sd.State is not (ServiceState.Fence or ServiceState.Recovery or ServiceState.Migrate or ServiceState.Relocate
+                    or ServiceState.RequestStartBalance))
                 continue;
             var level = sd.State is ServiceState.Fence or ServiceState.Recovery ? LogLevel.Warning : LogLevel.Info;
             _env.Log(level, $"deferring disarm - service '{sid}' is in '{StateNames.Of(sd.State)}' state");

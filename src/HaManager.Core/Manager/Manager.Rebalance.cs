@@ -9,6 +9,21 @@ public sealed partial class Manager
 {
     private int _imbalanceRounds;
 
+    /// <summary>Per service, the nodes where its start failed during this master's term (kept in memory
+    /// only: rebalancing must not send a service back to where it cannot start).</summary>
+    private readonly Dictionary<string, HashSet<string>> _startFailedOn = new(StringComparer.Ordinal);
+
+    /// <summary>Running as far as the master knows: confirmed earlier, or reported started in the LRM results
+    /// read this round (rebalancing runs before the state machine consumes them).</summary>
+    private bool ConfirmedRunning(ServiceStatusEntry sd) =>
+        sd.Running || (_results.TryGetValue(sd.Uid, out var r) && r.ExitCode == ExitCodes.Success && r.State == "started");
+
+    private void RememberStartFailure(string sid, string node)
+    {
+        if (!_startFailedOn.TryGetValue(sid, out var nodes)) _startFailedOn[sid] = nodes = new HashSet<string>(StringComparer.Ordinal);
+        nodes.Add(node);
+    }
+
     private void AutoRebalance()
     {
         if (!_crs.AutoRebalance || !_crs.HasLoadModel) return;
@@ -27,7 +42,7 @@ public sealed partial class Manager
         if (++_imbalanceRounds < _crs.HoldDuration) return;
         _imbalanceRounds = 0;
 
-        var move = _usage.BestBalancingMigration(Rebalancing.Candidates(_ss, _rules, _usage), _crs.Method);
+        var move = _usage.BestBalancingMigration(Rebalancing.Candidates(_ss, _rules, _usage, _startFailedOn, ConfirmedRunning), _crs.Method);
         if (move is null) return;
         double relative = (imbalance - move.ExpectedImbalance) / imbalance;
         if (relative < _crs.Margin) return;

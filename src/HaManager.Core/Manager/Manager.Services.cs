@@ -78,15 +78,17 @@ public sealed partial class Manager
     // §8.3
     private void NextFromRequestStart(string sid, ServiceStatusEntry sd, ServiceConfigEntry cd)
     {
-        if (_crs.RebalanceOnStart)
+        // With no node to choose (e.g. only a strict rule's offline nodes) upstream moves the service to
+        // request_start_balance with an empty target, which the LRM rejects (crm-manager open question 5);
+        // it starts on its current node instead, as without rebalance-on-start (found by the fuzzer).
+        if (_crs.RebalanceOnStart && SelectNode(sid, sd, cd, SelectionPreference.BestScore) is { } selected)
         {
-            string? selected = SelectNode(sid, sd, cd, SelectionPreference.BestScore);
             bool isNew = selected != sd.Node;
             _env.Log(LogLevel.Info,
                 $"service {sid}: re-balance selected {(isNew ? "new" : "current")} node {selected} for startup");
             if (isNew)
             {
-                ChangeServiceState(sid, sd, ServiceState.RequestStartBalance, node: sd.Node, target: selected ?? "");
+                ChangeServiceState(sid, sd, ServiceState.RequestStartBalance, node: sd.Node, target: selected);
                 return;
             }
         }
@@ -215,6 +217,7 @@ public sealed partial class Manager
             }
             else if (res.ExitCode is ExitCodes.Error or ExitCodes.WrongNode)
             {
+                RememberStartFailure(sid, sd.Node);
                 sd.Running = false;
                 (sd.FailedNodes ??= []).Add(sd.Node);
                 if (sd.FailedNodes.Count <= cd.MaxRelocate)

@@ -11,14 +11,20 @@ public static class Rebalancing
     /// started positive partners, all on one node, none of them moving; targets are the leader's preferred
     /// nodes minus its negative partners' nodes and its own node.
     /// </summary>
+    /// <remarks>Beyond upstream (both found by the fuzzer as endless ping-pong): a service whose start is not
+    /// confirmed yet is not moved (that only interrupts its restart policy), and a service is never sent
+    /// back to a node where it failed to start (<paramref name="startFailedOn"/>; upstream forgets the
+    /// failed nodes once it runs elsewhere and moves it back every round).</remarks>
     public static List<BalancingCandidate> Candidates(IReadOnlyDictionary<string, ServiceStatusEntry> serviceStatus,
-        IPlacementRules rules, IOnlineUsage usage)
+        IPlacementRules rules, IOnlineUsage usage, IReadOnlyDictionary<string, HashSet<string>>? startFailedOn = null,
+        Func<ServiceStatusEntry, bool>? confirmedRunning = null)
     {
+        confirmedRunning ??= sd => sd.Running;
         var candidates = new List<BalancingCandidate>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (sid, sd) in serviceStatus.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (sd.State != ServiceState.Started) continue;
+            if (sd.State != ServiceState.Started || !confirmedRunning(sd)) continue;
             var members = new SortedSet<string>(StringComparer.Ordinal) { sid };
             bool moving = false;
             foreach (var partner in rules.GetPositivePartners(sid))
@@ -34,7 +40,9 @@ public static class Rebalancing
             var affinity = rules.GetNodeAffinity(leader, usage.Nodes);
             var separate = rules.GetResourceAffinity(leader, serviceStatus, usage.Nodes).Separate;
             string home = serviceStatus[leader].Node;
-            var targets = affinity.Preferred.Where(n => !separate.Contains(n) && n != home).Order(StringComparer.Ordinal).ToList();
+            var failed = members.SelectMany(m => startFailedOn?.GetValueOrDefault(m) ?? []).ToHashSet(StringComparer.Ordinal);
+            var targets = affinity.Preferred.Where(n => !separate.Contains(n) && n != home && !failed.Contains(n))
+                .Order(StringComparer.Ordinal).ToList();
             if (targets.Count > 0) candidates.Add(new BalancingCandidate(leader, [.. members], targets));
         }
         return candidates.OrderBy(c => c.Leader, StringComparer.Ordinal).ToList();

@@ -20,7 +20,14 @@ public static class UsageBuilder
         if (mode is "static" or "dynamic")
         {
             bool dynamic = mode == "dynamic";
-            usage = CrsUsage.TryCreate(dynamic, online, nodeStats(dynamic), stats, log, out var error);
+            string? error;
+            try { usage = CrsUsage.TryCreate(dynamic, online, nodeStats(dynamic), stats, log, out error); }
+            catch (HaEnvironmentException e)
+            {
+                // The statistics could not be obtained at all (e.g. a running guest without measured load):
+                // this round falls back to basic instead of failing as a whole (found by the fuzzer).
+                error = $"did not get {mode} node usage information - {e.Message.TrimEnd('\n')}";
+            }
             if (usage is null) log(LogLevel.Warning, $"fallback to 'basic' scheduler mode, init for '{mode}' failed - {error}");
         }
         else if (mode != "basic") log(LogLevel.Warning, $"got unknown scheduler mode '{mode}', using 'basic'");

@@ -20,7 +20,8 @@ public sealed record FuzzCase(ulong Seed, ScenarioInput Input)
         var input = new ScenarioInput
         {
             Name = Input.Name, Hardware = Input.Hardware, Services = Input.Services, Datacenter = Input.Datacenter,
-            Commands = commands,
+            RulesConfig = Input.RulesConfig, StaticServiceStats = Input.StaticServiceStats,
+            DynamicServiceStats = Input.DynamicServiceStats, Commands = commands,
         };
         return this with { Input = input };
     }
@@ -65,7 +66,28 @@ public static class TimelineGenerator
                 used.Add(sid);
             }
         }
-        input.Datacenter = new DatacenterSettings(rng.Pick(Policies), new Dictionary<string, string>(StringComparer.Ordinal));
+        var crs = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (rng.Chance(0.3))
+        {
+            // Placement by load: capacities and statistics for the static/dynamic schedulers.
+            crs["ha"] = rng.Pick(["static", "dynamic"]);
+            if (rng.Chance(0.5)) crs["ha-rebalance-on-start"] = "1";
+            if (rng.Chance(0.5)) crs["ha-auto-rebalance"] = "1";
+            if (rng.Chance(0.5)) crs["ha-auto-rebalance-method"] = "topsis";
+            foreach (var node in nodes)
+            {
+                input.Hardware[node].MaxCpu = rng.Pick([8, 16, 32, 64]);
+                input.Hardware[node].MaxMem = rng.Pick([16, 64, 256]) * 1073741824.0;
+            }
+            input.StaticServiceStats = configured.ToDictionary(sid => sid,
+                _ => new Dictionary<string, double> { ["maxcpu"] = rng.Between(1, 8), ["maxmem"] = rng.Between(1, 16) * 1073741824.0 },
+                StringComparer.Ordinal);
+            input.DynamicServiceStats = configured.ToDictionary(sid => sid,
+                _ => new Dictionary<string, double> { ["cpu"] = rng.Between(0, 8) * 0.5, ["mem"] = rng.Between(0, 8) * 536870912.0 },
+                StringComparer.Ordinal);
+        }
+        input.Datacenter = new DatacenterSettings(rng.Pick(Policies), crs);
+        if (rng.Chance(0.4)) input.RulesConfig = RandomRules(rng, nodes, configured);
 
         var batches = new List<List<string>> { nodes.Select(n => $"power {n} on").ToList() };
         var locked = new HashSet<string>(StringComparer.Ordinal);
@@ -87,6 +109,33 @@ public static class TimelineGenerator
         batches.Add([FuzzCase.HealMarker]);
         input.Commands = batches;
         return new FuzzCase(seed, input);
+    }
+
+    /// <summary>A few node- and resource-affinity rules over the initial services (infeasible ones are
+    /// dropped by the master, which is part of what is exercised).</summary>
+    private static string RandomRules(FuzzRandom rng, List<string> nodes, List<string> services)
+    {
+        var text = new System.Text.StringBuilder();
+        int count = rng.Between(1, 3);
+        for (int i = 0; i < count && services.Count >= 2; i++)
+        {
+            var picked = services.Where(_ => rng.Chance(0.4)).Take(3).ToList();
+            if (picked.Count == 0) picked.Add(rng.Pick(services));
+            if (rng.Chance(0.5))
+            {
+                var ruleNodes = nodes.Where(_ => rng.Chance(0.5)).Select(n => rng.Chance(0.3) ? $"{n}:{rng.Between(1, 3)}" : n).ToList();
+                if (ruleNodes.Count == 0) ruleNodes.Add(rng.Pick(nodes));
+                text.Append($"node-affinity: na{i}\n\tnodes {string.Join(",", ruleNodes)}\n\tresources {string.Join(",", picked)}\n");
+                if (rng.Chance(0.5)) text.Append("\tstrict 1\n");
+            }
+            else
+            {
+                if (picked.Count < 2) picked.Add(services.First(s => !picked.Contains(s)));
+                text.Append($"resource-affinity: ra{i}\n\taffinity {(rng.Chance(0.5) ? "positive" : "negative")}\n\tresources {string.Join(",", picked)}\n");
+            }
+            text.Append('\n');
+        }
+        return text.ToString();
     }
 
     private static string NewSid(FuzzRandom rng, int number)

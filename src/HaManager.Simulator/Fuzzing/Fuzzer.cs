@@ -85,11 +85,21 @@ public sealed class Fuzzer(FuzzOptions options, Func<SimEnvironment, IHaEnvironm
         Directory.CreateDirectory(dir);
         var options = new JsonSerializerOptions { WriteIndented = true };
         File.WriteAllText(Path.Combine(dir, "hardware_status"), JsonSerializer.Serialize(
-            input.Hardware.ToDictionary(kv => kv.Key, kv => new Dictionary<string, string> { ["power"] = kv.Value.Power, ["network"] = kv.Value.Network }), options));
+            input.Hardware.ToDictionary(kv => kv.Key, kv =>
+            {
+                var node = new Dictionary<string, object> { ["power"] = kv.Value.Power, ["network"] = kv.Value.Network };
+                if (kv.Value.MaxCpu is { } cpu) node["maxcpu"] = cpu;
+                if (kv.Value.MaxMem is { } mem) node["maxmem"] = mem;
+                return node;
+            }), options));
+        if (input.RulesConfig is { } rules) File.WriteAllText(Path.Combine(dir, "rules_config"), rules);
+        if (input.StaticServiceStats is { } st) File.WriteAllText(Path.Combine(dir, "static_service_stats"), JsonSerializer.Serialize(st, options));
+        if (input.DynamicServiceStats is { } dy) File.WriteAllText(Path.Combine(dir, "dynamic_service_stats"), JsonSerializer.Serialize(dy, options));
         File.WriteAllText(Path.Combine(dir, "service_config"), JsonSerializer.Serialize(input.Services, options));
         File.WriteAllText(Path.Combine(dir, "manager_status"), "{}");
         var datacenter = new Dictionary<string, object>();
         if (input.Datacenter.ShutdownPolicy is { } policy) datacenter["ha"] = new Dictionary<string, string> { ["shutdown_policy"] = policy };
+        if (input.Datacenter.Crs.Count > 0) datacenter["crs"] = input.Datacenter.Crs;
         File.WriteAllText(Path.Combine(dir, "datacenter.cfg"), JsonSerializer.Serialize(datacenter, options));
         File.WriteAllText(Path.Combine(dir, "cmdlist"), JsonSerializer.Serialize(result.ExecutedBatches, options));
         File.WriteAllText(Path.Combine(dir, "log.expect"), result.Log);

@@ -151,9 +151,15 @@ public sealed class InvariantChecker : ISimulationObserver
         var cluster = simulation.Cluster;
         var status = cluster.ReadManagerStatus();
         var config = cluster.ReadServiceConfig();
+        var nodes = cluster.Nodes.Select(n => n.Name).ToList();
+        var rules = HaManager.Core.Rules.RuleCompiler.Run(HaManager.Core.Formats.RulesConfig.Parse(cluster.RulesConfig), nodes).Compiled;
         foreach (var (sid, cd) in config)
         {
             if (cd.State != RequestedStates.Started) continue;
+            // Rules may leave a service nowhere to go (strictly bound to nodes its negative partners
+            // occupy): that is the configuration's verdict, not a liveness failure of the HA stack.
+            bool strict = rules.NodeAffinity.TryGetValue(sid, out var allowed) && allowed.Count < nodes.Count;
+            if (strict || rules.NegativeOf(sid).Count > 0) continue;
             if (!status.ServiceStatus.TryGetValue(sid, out var sd))
             {
                 Fail(simulation, "liveness", $"{sid} is requested started but not managed");

@@ -80,6 +80,12 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
         return l;
     }
 
+    /// <summary>Whether <paramref name="sid"/> is an <c>fa</c> resource that fails some starts or moves
+    /// (simulator §8.3: at least three digits, b or c non-zero).</summary>
+    public static bool FailsSometimes(string sid) =>
+        sid.StartsWith("fa:", StringComparison.Ordinal) && Digits(sid).Length >= 3
+        && (FailingDigit(sid, 1) != 0 || FailingDigit(sid, 2) != 0);
+
     private static string Digits(string sid) => sid[(sid.IndexOf(':') + 1)..];
 
     /// <summary>The digit at <paramref name="index"/> of the id (0 when absent).</summary>

@@ -9,7 +9,7 @@ public sealed partial class Manager
 {
     private int _imbalanceRounds;
 
-    /// <summary>Per service, the nodes where its start failed during this master's term (kept in memory
+    /// <summary>Per service, the nodes where its start failed during this master's term while it is managed (kept in memory
     /// only: rebalancing must not send a service back to where it cannot start).</summary>
     private readonly Dictionary<string, HashSet<string>> _startFailedOn = new(StringComparer.Ordinal);
 

@@ -144,6 +144,7 @@ public sealed partial class Manager
             if (reason is null) continue;
             _env.Log(LogLevel.Info, $"removing stale service '{sid}' ({reason})");
             _ss.Remove(sid);
+            _startFailedOn.Remove(sid);
         }
     }
 

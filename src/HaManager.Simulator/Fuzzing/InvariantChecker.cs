@@ -163,7 +163,7 @@ public sealed class InvariantChecker : ISimulationObserver
             // Positive partners that keep failing to start or move (the simulator's `fa:` resources fail
             // again after every success) pull each other from node to node for ever, in upstream too:
             // the rule and the resources' verdict, not a liveness failure.
-            if (rules.PositiveOf(sid).Count > 0 && rules.PositiveOf(sid).Append(sid).Any(IsFailingResource)) continue;
+            if (rules.PositiveOf(sid).Count > 0 && rules.PositiveOf(sid).Append(sid).Any(SimResourceAgent.FailsSometimes)) continue;
             if (!status.ServiceStatus.TryGetValue(sid, out var sd))
             {
                 Fail(simulation, "liveness", $"{sid} is requested started but not managed");
@@ -176,11 +176,6 @@ public sealed class InvariantChecker : ISimulationObserver
                     $"{sid} is '{StateNames.Of(sd.State)}' on {sd.Node} ({(running ? "running" : "not running")}) {LivenessBoundSeconds} s after healing");
         }
     }
-
-    /// <summary>A simulated resource that fails some starts or moves (simulator spec §8.3: `fa:` with at
-    /// least three digits, the second or third non-zero).</summary>
-    private static bool IsFailingResource(string sid) =>
-        sid.StartsWith("fa:", StringComparison.Ordinal) && sid.Length >= 6 && (sid[4] != '0' || sid[5] != '0');
 
     /// <summary>How long after every fault healed a started service must run again: a new master waits for
     /// the old manager lock to expire, fences after the fence delay, waits for the dead node's agent lock

@@ -30,6 +30,7 @@ public static class ScenarioDirectory
         input.ManagerStatusJson = Text("manager_status");
         if (Text("datacenter.cfg") is { } dc) input.Datacenter = ParseJson(dc, "datacenter.cfg", ParseDatacenter);
         input.RulesConfig = Text("rules_config");
+        if (Text("job_durations") is { } jd) input.JobDurations = ParseJson(jd, "job_durations", ParseJobDurations);
         if (Text("static_service_stats") is { } st) input.StaticServiceStats = ParseJson(st, "static_service_stats", ParseStats);
         if (Text("dynamic_service_stats") is { } dy) input.DynamicServiceStats = ParseJson(dy, "dynamic_service_stats", ParseStats);
         input.GroupsConfig = Text("groups");
@@ -80,6 +81,18 @@ public static class ScenarioDirectory
             nodes[p.Name] = node;
         }
         return nodes;
+    }
+
+    private static Dictionary<string, long> ParseJobDurations(JsonElement root)
+    {
+        var durations = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var p in root.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt64(out long seconds) || seconds < 0 || seconds > 3600)
+                throw new FormatException($"'{p.Name}': a job duration is a whole number of seconds from 0 to 3600");
+            durations[p.Name] = seconds;
+        }
+        return durations;
     }
 
     private static Dictionary<string, Dictionary<string, double>> ParseStats(JsonElement root)

@@ -50,6 +50,10 @@ public sealed class ScenarioInput
     /// <summary><c>dynamic_service_stats</c>: sid → {cpu, mem}; null when not given (defaults apply).</summary>
     public Dictionary<string, Dictionary<string, double>>? DynamicServiceStats { get; set; }
 
+    /// <summary><c>job_durations</c> (our extension): sid → virtual seconds its migrate, relocate and
+    /// start-balance jobs take; null or a missing sid means they finish at once, as upstream's.</summary>
+    public Dictionary<string, long>? JobDurations { get; set; }
+
     /// <summary>Raw <c>rules_config</c> text, or null.</summary>
     public string? RulesConfig { get; set; }
 

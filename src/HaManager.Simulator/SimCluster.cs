@@ -58,7 +58,8 @@ public sealed class SimCluster
 {
     private const string CfsError = "cfs connection refused - not mounted?\n";
 
-    private readonly Dictionary<string, (string Node, long Time)> _locks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Node, long Time, long Token)> _locks = new(StringComparer.Ordinal);
+    private long _lockTokens;
     private readonly Dictionary<string, (string Node, long UpdateTime)> _watchdogs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LrmStatus> _lrmStatus = new(StringComparer.Ordinal);
     private ManagerStatus? _managerStatus;
@@ -115,6 +116,13 @@ public sealed class SimCluster
 
     /// <summary>The shared log.</summary>
     public SimLog Log { get; }
+
+    /// <summary>Timeouts: upstream's pmxcfs values (lock lifetime 120 s, watchdog 60 s).</summary>
+    public SafetyBudget Budget { get; } = SafetyBudget.Pmxcfs;
+
+    private int LockLifetime => Budget.LockLifetimeSeconds;
+
+    private int WatchdogTimeout => Budget.WatchdogClientTimeoutSeconds;
 
     /// <summary>The simulation driving this cluster (for observer callbacks).</summary>
     public Simulation? Simulation { get; init; }
@@ -190,28 +198,38 @@ public sealed class SimCluster
 
     // ---- Cluster locks (simulator §7.3); times are the caller's clock.
 
-    /// <summary>Acquire or renew.</summary>
-    public bool TryGetLock(string name, SimEnvironment caller)
+    /// <summary>Acquire or renew; a fresh acquisition gets a new fencing token, a renewal keeps it.</summary>
+    public LockLease? TryGetLock(string name, SimEnvironment caller)
     {
-        if (!IsQuorate(caller.Node)) return false;
+        if (!IsQuorate(caller.Node)) return null;
         long now = caller.Now;
         string me = caller.Node.Name;
-        if (_locks.TryGetValue(name, out var held) && now - held.Time <= Constants.LockTimeoutSeconds)
+        if (_locks.TryGetValue(name, out var held) && now - held.Time <= LockLifetime)
         {
-            if (held.Node != me) return false;
-            _locks[name] = (me, now);
-            return true;
+            if (held.Node != me) return null;
+            _locks[name] = (me, now, held.Token);
+            return new LockLease(name, held.Token);
         }
-        _locks[name] = (me, now);
-        caller.Log(LogLevel.Info, $"got lock '{name}'");
-        return true;
+        long token = ++_lockTokens;
+        _locks[name] = (me, now, token);
+        caller.Write(LogLevel.Info, $"got lock '{name}'");
+        return new LockLease(name, token);
+    }
+
+    /// <summary>Refuses a write guarded by <paramref name="lease"/> unless it is still the lock's current
+    /// lease, held by the caller's node and not expired at the caller's clock.</summary>
+    public void CheckLease(LockLease lease, SimEnvironment caller)
+    {
+        if (_locks.TryGetValue(lease.Name, out var held) && held.Token == lease.Token && held.Node == caller.NodeName
+            && caller.Now - held.Time <= LockLifetime) return;
+        throw new HaEnvironmentException($"lock '{lease.Name}' (token {lease.Token}) is no longer held - refusing to write\n");
     }
 
     /// <summary>Release.</summary>
     public bool ReleaseLock(string name, SimEnvironment caller)
     {
         if (!IsQuorate(caller.Node) || !_locks.TryGetValue(name, out var held)) return false;
-        if (caller.Now - held.Time > Constants.LockTimeoutSeconds) return true;
+        if (caller.Now - held.Time > LockLifetime) return true;
         if (held.Node != caller.Node.Name) return false;
         _locks.Remove(name);
         return true;
@@ -244,14 +262,14 @@ public sealed class SimCluster
     private (string Node, long UpdateTime) LiveWatchdog(string handle)
     {
         if (!_watchdogs.TryGetValue(handle, out var wd)) throw new SimulationFatalException($"no such watchdog handle '{handle}'\n");
-        if (Time - wd.UpdateTime > Constants.WatchdogTimeoutSeconds) throw new WatchdogExpiredException(wd.Node);
+        if (Time - wd.UpdateTime > WatchdogTimeout) throw new WatchdogExpiredException(wd.Node);
         return wd;
     }
 
     /// <summary>Deletes the node's expired watchdogs; true iff there was one.</summary>
     public bool CheckWatchdogExpired(SimNode node)
     {
-        var expired = _watchdogs.Where(kv => kv.Value.Node == node.Name && Time - kv.Value.UpdateTime > Constants.WatchdogTimeoutSeconds)
+        var expired = _watchdogs.Where(kv => kv.Value.Node == node.Name && Time - kv.Value.UpdateTime > WatchdogTimeout)
             .Select(kv => kv.Key).ToList();
         foreach (var h in expired) _watchdogs.Remove(h);
         return expired.Count > 0;
@@ -279,11 +297,11 @@ public sealed class SimCluster
 
     /// <summary>The agent or manager lock's holder if it is held and not expired at <paramref name="now"/>.</summary>
     public string? LockHolder(string name, long now) =>
-        _locks.TryGetValue(name, out var held) && now - held.Time <= Constants.LockTimeoutSeconds ? held.Node : null;
+        _locks.TryGetValue(name, out var held) && now - held.Time <= LockLifetime ? held.Node : null;
 
     /// <summary>True iff the node has a watchdog that is open and not expired at the global time.</summary>
     public bool HasLiveWatchdog(SimNode node) =>
-        _watchdogs.Values.Any(w => w.Node == node.Name && Time - w.UpdateTime <= Constants.WatchdogTimeoutSeconds);
+        _watchdogs.Values.Any(w => w.Node == node.Name && Time - w.UpdateTime <= WatchdogTimeout);
 
     /// <summary>A copy of a node's LRM status.</summary>
     public LrmStatus ReadLrmStatus(string node) => _lrmStatus.TryGetValue(node, out var s) ? s.Clone() : new LrmStatus();

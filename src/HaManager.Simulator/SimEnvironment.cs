@@ -1,14 +1,18 @@
+using HaManager.Core;
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
 
 namespace HaManager.Simulator;
 
 /// <summary>
-/// The test environment of one node and daemon role (simulator §9). Its clock follows the global
-/// clock at every loop-start hook and advances by one second at every loop-end hook; sleeping only
-/// accumulates (simulator §5.2).
+/// The test environment of one node and daemon role (simulator §9): one object in every role the core
+/// talks to. Its clock follows the global clock at every loop-start hook and advances by one second at
+/// every loop-end hook; waiting only accumulates (simulator §5.2): the wait a daemon asks for, lock
+/// attempts (+1 s each) and resource actions (+2 s each) feed the accumulator whose 300 s check ends a
+/// run whose iteration "took too long".
 /// </summary>
-public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role) : IHaEnvironment
+public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role)
+    : IClock, IHaLog, IClusterStore, IClusterLocks, IMembership, IWatchdog, IResourceAgents, IUidSource
 {
     private const long MaxLoopDelaySeconds = 300;
     private long _delay;
@@ -19,22 +23,19 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     /// <summary>Log id <c>&lt;node&gt;/&lt;role&gt;</c>.</summary>
     public string LogId { get; } = $"{node.Name}/{role}";
 
-    /// <inheritdoc/>
+    /// <summary>The local node's name.</summary>
     public string NodeName => Node.Name;
 
-    /// <inheritdoc/>
+    /// <summary>The environment's clock (simulator §5.2); it does not move during one iteration.</summary>
     public long Now { get; private set; }
 
-    /// <inheritdoc/>
-    public void Sleep(long seconds) => _delay += seconds;
+    /// <summary>The roles as the core sees them; <paramref name="jobs"/> belongs to one LRM instance.</summary>
+    public HaNode CreateNode(IJobRunner jobs) =>
+        new(NodeName, this, this, this, this, this, this, jobs, this, this, cluster.Budget);
 
-    /// <inheritdoc/>
-    public void SleepUntil(long time)
-    {
-        if (Now + _delay < time) _delay = time - Now;
-    }
+    // ---- Host side: the main loop brackets every iteration with these.
 
-    /// <inheritdoc/>
+    /// <summary>Before an iteration: the clock follows the global clock, the accumulator restarts.</summary>
     public void LoopStartHook()
     {
         _delay = 0;
@@ -42,16 +43,39 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
         Now = cluster.Time;
     }
 
-    /// <inheritdoc/>
-    public void LoopEndHook()
+    /// <summary>After an iteration: accounts the wait it asked for, checks the accumulator, ticks the clock.</summary>
+    public void LoopEndHook(NextRun next)
     {
+        if (next.AtMonotonicSeconds is { } at) { if (Now + _delay < at) _delay = at - Now; }
+        else if (next.AfterSeconds is { } after) _delay += after;
         if (_delay > MaxLoopDelaySeconds) throw new SimulationFatalException($"loop took too long ({_delay} seconds)\n");
         _delay = 0;
         Now += 1;
     }
 
+    /// <summary>Accounts simulated work within the iteration (resource actions).</summary>
+    public void AddDelay(long seconds) => _delay += seconds;
+
+    /// <summary>Sets the clock to the global clock (the forced per-loop time update).</summary>
+    public void ForceTimeUpdate()
+    {
+        _delay = 0;
+        if (cluster.Time < Now) throw new SimulationFatalException("strange start time");
+        Now = cluster.Time;
+    }
+
+    // ---- IClock
+
     /// <inheritdoc/>
-    public void Log(LogLevel level, string message)
+    public long WallSeconds => Now;
+
+    /// <inheritdoc/>
+    public long MonotonicSeconds => Now;
+
+    // ---- IHaLog
+
+    /// <inheritdoc/>
+    public void Write(LogLevel level, string message)
     {
         if (level == LogLevel.Debug) return;
         string name = LogLevels.Name(level);
@@ -60,7 +84,9 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
 
     /// <inheritdoc/>
     public void SendFenceNotification(string prefix, string subject, string fencedNode) =>
-        Log(LogLevel.Email, $"{prefix}: {subject}");
+        Write(LogLevel.Email, $"{prefix}: {subject}");
+
+    // ---- IMembership
 
     /// <inheritdoc/>
     public bool IsQuorate() => cluster.IsQuorate(Node);
@@ -69,26 +95,46 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public NodeInfo GetNodeInfo() => cluster.GetNodeInfo();
 
     /// <inheritdoc/>
-    public bool ClusterStateUpdate() => Node.CfsUpdate;
+    public string? GetNodeVersion(string node) => cluster.HasNode(node) ? cluster.NodeByName(node).Version : null;
 
     /// <inheritdoc/>
-    public bool TryGetManagerLock() => TryGetLock("ha_manager_lock");
-
-    /// <inheritdoc/>
-    public bool ReleaseManagerLock() => cluster.ReleaseLock("ha_manager_lock", this);
-
-    /// <inheritdoc/>
-    public bool TryGetAgentLock(string node) => TryGetLock($"ha_agent_{node}_lock");
-
-    /// <inheritdoc/>
-    public bool ReleaseAgentLock() => cluster.ReleaseLock($"ha_agent_{NodeName}_lock", this);
-
-    private bool TryGetLock(string name)
+    public NodeShutdownInfo IsNodeShutdown() => Node.ShutdownFlag switch
     {
-        bool ok = cluster.TryGetLock(name, this);
+        "shutdown" => new(true, false),
+        "reboot" => new(true, true),
+        _ => new(false, false),
+    };
+
+    // ---- IClusterLocks (simulator §7.3)
+
+    /// <inheritdoc/>
+    public LockLease? TryAcquire(string name)
+    {
+        var lease = cluster.TryGetLock(name, this);
         _delay += 1;
-        return ok;
+        return lease;
     }
+
+    /// <summary>Six attempts at the same instant, one (accounted) second apart: the iteration's clock
+    /// does not move, so upstream's five-second window never closes early (simulator §5.2).</summary>
+    public LockLease? TryAcquireRepeatedly(string name)
+    {
+        const int attempts = 6;
+        for (int attempt = 1; ; attempt++)
+        {
+            if (TryAcquire(name) is { } lease) return lease;
+            if (attempt >= attempts) return null;
+            _delay += 1;
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Release(string name) => cluster.ReleaseLock(name, this);
+
+    // ---- IClusterStore (cfs gates: simulator §7.5)
+
+    /// <inheritdoc/>
+    public bool ClusterStateUpdate() => Node.CfsUpdate;
 
     /// <inheritdoc/>
     public ManagerStatus ReadManagerStatus()
@@ -98,9 +144,10 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     }
 
     /// <inheritdoc/>
-    public void WriteManagerStatus(ManagerStatus status)
+    public void WriteManagerStatus(ManagerStatus status, LockLease managerLease)
     {
         SimCluster.CheckCfs(Node);
+        cluster.CheckLease(managerLease, this);
         cluster.WriteManagerStatus(status);
         if (cluster.Simulation is { Observer: { } observer } sim) observer.ManagerStatusWritten(sim, this, status);
     }
@@ -113,19 +160,11 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     }
 
     /// <inheritdoc/>
-    public void WriteLrmStatus(LrmStatus status)
+    public void WriteLrmStatus(string node, LrmStatus status)
     {
         SimCluster.CheckCfs(Node);
-        cluster.WriteLrmStatus(NodeName, status);
+        cluster.WriteLrmStatus(node, status);
     }
-
-    /// <inheritdoc/>
-    public NodeShutdownInfo IsNodeShutdown() => Node.ShutdownFlag switch
-    {
-        "shutdown" => new(true, false),
-        "reboot" => new(true, true),
-        _ => new(false, false),
-    };
 
     /// <inheritdoc/>
     public void QueueCrmCommand(string command)
@@ -162,9 +201,10 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
         cluster.UpdateServiceConfig(changes);
 
     /// <inheritdoc/>
-    public void StealService(string sid, string fromNode, string toNode)
+    public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
     {
         SimCluster.CheckCfs(Node);
+        cluster.CheckLease(managerLease, this);
         string current = cluster.ServiceConfig.Get(sid, "node") ?? "";
         if (current != fromNode)
             throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
@@ -205,9 +245,6 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     }
 
     /// <inheritdoc/>
-    public string? GetNodeVersion(string node) => cluster.HasNode(node) ? cluster.NodeByName(node).Version : null;
-
-    /// <inheritdoc/>
     public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() => cluster.GetServiceStats();
 
     /// <inheritdoc/>
@@ -216,25 +253,21 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => cluster.GetDynamicNodeStats();
 
+    // ---- IResourceAgents, IWatchdog, IUidSource
+
     /// <inheritdoc/>
-    public IResourceAgent? GetResourceAgent(string type) =>
+    public IResourceAgent? For(string type) =>
         type is "vm" or "ct" or "fa" ? new SimResourceAgent(cluster, this, type) : null;
 
     /// <inheritdoc/>
-    public string WatchdogOpen() => cluster.OpenWatchdog(Node);
+    public string Open() => cluster.OpenWatchdog(Node);
 
     /// <inheritdoc/>
-    public void WatchdogUpdate(string handle) => cluster.UpdateWatchdog(handle);
+    public void Update(string handle) => cluster.UpdateWatchdog(handle);
 
     /// <inheritdoc/>
-    public void WatchdogClose(string handle) => cluster.CloseWatchdog(handle);
-
-    /// <inheritdoc/>
-    public int MaxWorkers => 0;
+    public void Close(string handle) => cluster.CloseWatchdog(handle);
 
     /// <inheritdoc/>
     public string NewUid() => cluster.NewUid();
-
-    /// <summary>Sets the clock to the global clock (the forced per-loop time update).</summary>
-    public void ForceTimeUpdate() => LoopStartHook();
 }

@@ -10,6 +10,10 @@ namespace HaManager.Simulator;
 /// </summary>
 public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, string type) : IResourceAgent
 {
+    /// <summary>What a simulated start, stop or migration "sleeps": it only feeds the iteration's wait
+    /// accumulator (simulator §8.1), so ~150 actions in one LRM iteration end the run as "loop took too long".</summary>
+    private const long ActionSeconds = 2;
+
     private Dictionary<string, bool> Running => env.Node.RunningServices;
 
     private string? LockOf(string sid) => cluster.ServiceConfig.Get(sid, "lock");
@@ -20,10 +24,11 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
     /// <inheritdoc/>
     public void Start(string sid)
     {
+        env.AddDelay(ActionSeconds);
         if (type == "fa" && FailsNow(sid, FailingDigit(sid, 1), cluster.FailingStartCounters)) return;
         if (LockOf(sid) is { } l)
         {
-            env.Log(LogLevel.Err, $"service '{sid}' locked ({l}), unable to start!");
+            env.Write(LogLevel.Err, $"service '{sid}' locked ({l}), unable to start!");
             return;
         }
         if (cluster.Simulation is { Observer: { } observer } sim) observer.ServiceStarting(sim, env.Node, sid);
@@ -33,10 +38,11 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
     /// <inheritdoc/>
     public void Shutdown(string sid, string? timeout)
     {
+        env.AddDelay(ActionSeconds);
         if (type == "fa" && FailingDigit(sid, 3) != 0 && Digits(sid).Length >= 3) return;
         if (LockOf(sid) is { } l)
         {
-            env.Log(LogLevel.Err, $"service '{sid}' locked ({l}), unable to shutdown!");
+            env.Write(LogLevel.Err, $"service '{sid}' locked ({l}), unable to shutdown!");
             return;
         }
         Running[sid] = false;
@@ -45,29 +51,30 @@ public sealed class SimResourceAgent(SimCluster cluster, SimEnvironment env, str
     /// <inheritdoc/>
     public bool Migrate(string sid, string target, bool online)
     {
+        env.AddDelay(ActionSeconds);
         if (type == "fa" && FailsNow(sid, FailingDigit(sid, 2), cluster.FailingMigrateCounters)) return false;
         if (type == "ct" && online && CheckRunning(sid))
         {
-            env.Log(LogLevel.Warning, "unable to live migrate running container, fallback to relocate");
+            env.Write(LogLevel.Warning, "unable to live migrate running container, fallback to relocate");
             online = false;
         }
         string kind = online ? "migrate" : "relocate";
-        env.Log(LogLevel.Info, $"service {sid} - start {kind} to node '{target}'");
+        env.Write(LogLevel.Info, $"service {sid} - start {kind} to node '{target}'");
         if (LockOf(sid) is { } l)
         {
-            env.Log(LogLevel.Err, $"service '{sid}' locked ({l}), unable to {kind}!");
+            env.Write(LogLevel.Err, $"service '{sid}' locked ({l}), unable to {kind}!");
             return false;
         }
         if (!online && CheckRunning(sid))
         {
-            env.Log(LogLevel.Info, $"stopping service {sid} (relocate)");
+            env.Write(LogLevel.Info, $"stopping service {sid} (relocate)");
             Shutdown(sid, null);
-            env.Log(LogLevel.Info, $"service status {sid} stopped");
+            env.Write(LogLevel.Info, $"service status {sid} stopped");
         }
         if (cluster.ServiceConfig.Get(sid, "node") != env.NodeName)
             throw new SimulationFatalException($"service '{sid}' not on node '{env.NodeName}'\n");
         cluster.ServiceConfig.Set(sid, "node", target);
-        env.Log(LogLevel.Info, $"service {sid} - end {kind} to node '{target}'");
+        env.Write(LogLevel.Info, $"service {sid} - end {kind} to node '{target}'");
         Running.Remove(sid);
         return true;
     }

@@ -91,12 +91,12 @@ public sealed partial class Simulation
             {
                 if (node.Crm is not null)
                 {
-                    node.CrmEnv.Log(LogLevel.Info, "killed by poweroff");
+                    node.CrmEnv.Write(LogLevel.Info, "killed by poweroff");
                     node.Crm = null;
                 }
                 if (node.Lrm is not null)
                 {
-                    node.LrmEnv.Log(LogLevel.Info, "killed by poweroff");
+                    node.LrmEnv.Write(LogLevel.Info, "killed by poweroff");
                     node.Lrm = null;
                     node.LrmRestart = false;
                 }

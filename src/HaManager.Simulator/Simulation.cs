@@ -4,6 +4,7 @@ using HaManager.Core;
 using HaManager.Core.Crm;
 using HaManager.Core.Environment;
 using HaManager.Core.Lrm;
+using HaManager.Core.Model;
 
 namespace HaManager.Simulator;
 
@@ -159,12 +160,18 @@ public sealed partial class Simulation
 
     /// <summary>Runs one daemon iteration unless its role is skipped this loop; moves the global clock
     /// to the daemon's clock either way. True iff it ran and returned "exit".</summary>
-    private bool RunSlot(Func<bool> iterate, SimEnvironment env, bool skip, bool first, string skipMessage)
+    private bool RunSlot(Func<NextRun> iterate, SimEnvironment env, bool skip, bool first, string skipMessage)
     {
         bool exited = false;
         if (!skip)
         {
-            try { exited = !iterate(); }
+            try
+            {
+                env.LoopStartHook();
+                var next = iterate();
+                env.LoopEndHook(next);
+                exited = next.Exit;
+            }
             catch (WatchdogExpiredException e)
             {
                 _cluster.Time = Math.Max(_cluster.Time, env.Now);
@@ -174,7 +181,7 @@ public sealed partial class Simulation
         }
         else if (first) _cluster.HardwareLog("info", skipMessage, "run-loop");
         _cluster.Time = Math.Max(_cluster.Time, env.Now);
-        if (exited) env.Log(HaManager.Core.Environment.LogLevel.Info, "exit (loop end)");
+        if (exited) env.Write(LogLevel.Info, "exit (loop end)");
         return exited;
     }
 
@@ -228,9 +235,29 @@ public sealed partial class Simulation
         node.Lrm = null;
     }
 
-    private IHaEnvironment EnvironmentFor(SimEnvironment env) => _options.DecorateEnvironment?.Invoke(env) ?? env;
+    private HaNode Decorate(HaNode node) => _options.DecorateNode?.Invoke(node) ?? node;
 
-    private void CreateCrm(SimNode node) => node.Crm ??= new CrmDaemon(EnvironmentFor(node.CrmEnv));
+    /// <summary>The CRM never runs jobs: its runner refuses them.</summary>
+    private sealed class NoJobs : IJobRunner
+    {
+        public static NoJobs Instance { get; } = new();
+        public int MaxWorkers => 0;
+        public void Start(ResourceJob job, Func<int> work) => throw new InvariantViolationException("the CRM started a resource job");
+        public IReadOnlyList<JobCompletion> CollectFinished() => [];
+    }
 
-    private void CreateLrm(SimNode node) => node.Lrm ??= new LrmDaemon(EnvironmentFor(node.LrmEnv), _cluster.LrmStartupGate);
+    private void CreateCrm(SimNode node) => node.Crm ??= new CrmDaemon(Decorate(node.CrmEnv.CreateNode(NoJobs.Instance)));
+
+    /// <summary>A new LRM gets a new job runner: jobs in flight die with the LRM instance that ran them.</summary>
+    private void CreateLrm(SimNode node)
+    {
+        if (node.Lrm is not null) return;
+        var durations = _input.JobDurations;
+        var runner = durations is null ? new SimJobRunner(node.LrmEnv)
+            : new SimJobRunner(node.LrmEnv, job => IsMove(job.Command) ? durations.GetValueOrDefault(job.Sid) : 0);
+        node.Lrm = new LrmDaemon(Decorate(node.LrmEnv.CreateNode(runner)), _cluster.LrmStartupGate);
+    }
+
+    private static bool IsMove(ServiceState command) =>
+        command is ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance;
 }

@@ -36,7 +36,7 @@ public sealed class SimulationOptions
     /// <summary>Watches the run.</summary>
     public ISimulationObserver? Observer { get; init; }
 
-    /// <summary>Wraps the environment a daemon sees (fault injection in tests: a deliberately broken
-    /// environment must be caught by the invariant checker). Receives the node's environment and the role.</summary>
-    public Func<SimEnvironment, IHaEnvironment>? DecorateEnvironment { get; init; }
+    /// <summary>Replaces roles of the world a daemon sees (fault injection in tests: a deliberately broken
+    /// lock or store must be caught by the invariant checker).</summary>
+    public Func<HaNode, HaNode>? DecorateNode { get; init; }
 }

@@ -113,3 +113,22 @@ public static class Fixtures
         return sb.ToString();
     }
 }
+
+/// <summary>A master of a simulated cluster as the benchmarks drive it: node1's Manager with the
+/// manager lock it holds, so its status writes pass the store's lease check.</summary>
+public sealed class BenchMaster
+{
+    private readonly HaManager.Core.Manager.Manager _manager;
+    private readonly LockLease _lease;
+
+    public BenchMaster(Simulation sim)
+    {
+        var env = sim.Cluster.Nodes[0].CrmEnv;
+        env.ForceTimeUpdate();
+        _lease = env.TryAcquire(LockNames.Manager) ?? throw new InvalidOperationException("node1 cannot take the manager lock");
+        _manager = new HaManager.Core.Manager.Manager(env.CreateNode(new SimJobRunner(env)));
+    }
+
+    /// <summary>One manager round.</summary>
+    public void Round() => _manager.ManageRound(_lease);
+}

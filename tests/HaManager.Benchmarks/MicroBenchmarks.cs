@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using HaManager.Simulator;
-using MgrManager = HaManager.Core.Manager.Manager;
 
 namespace HaManager.Benchmarks;
 
@@ -8,7 +7,7 @@ namespace HaManager.Benchmarks;
 [MemoryDiagnoser]
 public class MicroBenchmarks
 {
-    private MgrManager _manager = null!;
+    private BenchMaster _manager = null!;
 
     [Params(3, 64)]
     public int Nodes { get; set; }
@@ -20,10 +19,10 @@ public class MicroBenchmarks
     public void Setup()
     {
         var sim = new Simulation(Fixtures.Cluster(Nodes, Services));
-        _manager = new MgrManager(sim.Cluster.Nodes[0].CrmEnv);
-        _manager.ManageRound();
+        _manager = new BenchMaster(sim);
+        _manager.Round();
     }
 
     [Benchmark]
-    public void ManagerRound() => _manager.ManageRound();
+    public void ManagerRound() => _manager.Round();
 }

@@ -7,7 +7,6 @@ using HaManager.Core.Manager;
 using HaManager.Core.Model;
 using HaManager.Core.Scheduling;
 using HaManager.Simulator;
-using MgrManager = HaManager.Core.Manager.Manager;
 
 // Usage: dotnet run -c Release --project tests/HaManager.Benchmarks -- [--quick] [--only <word>] [--bdn]
 //   --quick  fewer iterations (the whole run stays under 3 minutes on 2 cores)
@@ -40,17 +39,17 @@ if (Run("manager"))
         foreach (int services in serviceCounts)
         {
             var sim = new Simulation(Fixtures.Cluster(nodes, services));
-            var manager = new MgrManager(sim.Cluster.Nodes[0].CrmEnv);
-            manager.ManageRound();
+            var manager = new BenchMaster(sim);
+            manager.Round();
             Report(Harness.Measure("manager round, steady state", $"{nodes} nodes × {services}",
-                () => manager, m => m.ManageRound(), Iterations(20, services >= 10000 ? 5 : 10)));
+                () => manager, m => m.Round(), Iterations(20, services >= 10000 ? 5 : 10)));
         }
     foreach (int nodes in nodeCounts)
         foreach (int services in serviceCounts)
         {
             var input = Fixtures.Cluster(nodes, services, failedNode: nodes - 1);
             Report(Harness.Measure("manager round after a node failure", $"{nodes} nodes × {services}",
-                () => new MgrManager(new Simulation(input).Cluster.Nodes[0].CrmEnv), m => m.ManageRound(),
+                () => new BenchMaster(new Simulation(input)), m => m.Round(),
                 Iterations(10, services >= 10000 ? 3 : 5)));
         }
 }
@@ -59,9 +58,14 @@ if (Run("lrm"))
 {
     var sim = new Simulation(Fixtures.Cluster(1, 1000));
     var node = sim.Cluster.Nodes[0];
-    var lrm = new LrmDaemon(node.LrmEnv, new LrmStartupGate());
-    // The simulated clock must follow the daemon's, as the simulator's main loop would move it.
-    void Tick() => sim.Cluster.Time = node.LrmEnv.Now;
+    var lrm = new LrmDaemon(node.LrmEnv.CreateNode(new SimJobRunner(node.LrmEnv)), new LrmStartupGate());
+    // One second per iteration, as the simulator's main loop would move the clock (without its
+    // 300 s check: the first round starts all 1000 services at once).
+    void Tick()
+    {
+        sim.Cluster.Time += 1;
+        node.LrmEnv.ForceTimeUpdate();
+    }
     Tick();
     lrm.DoOneIteration();
     Tick();
@@ -88,7 +92,7 @@ if (Run("crs"))
         var status = env.ReadManagerStatus().ServiceStatus;
         var online = status.Values.Select(s => s.Node).Distinct().Order(StringComparer.Ordinal).ToList();
         var usage = UsageBuilder.Build(mode, online, status, env.GetServiceStats(),
-            dynamic => dynamic ? env.GetDynamicNodeStats() : env.GetStaticNodeStats(), env.Log);
+            dynamic => dynamic ? env.GetDynamicNodeStats() : env.GetStaticNodeStats(), env.Write);
         var recovering = new ServiceStatusEntry { State = ServiceState.Recovery, Node = "node1", Uid = "x" };
         Report(Harness.Measure($"node selection (best score), {mode}", "64 nodes × 10000",
             () => usage, u => NodeSelection.Select(Fixtures.Sid(0), recovering, true, SelectionPreference.BestScore, u,

@@ -3,10 +3,22 @@ using HaManager.Core.Model;
 
 namespace HaManager.Core.Tests;
 
-/// <summary>An in-memory environment for unit tests: manual clock, settable cluster state, recorded log.</summary>
-internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironment
+/// <summary>An in-memory world for unit tests, one object in every role: manual clock, settable cluster
+/// state, recorded log, jobs that finish at once. <see cref="Node"/> is what the core is given.</summary>
+internal sealed class FakeEnvironment(string nodeName = "node1")
+    : IClock, IHaLog, IClusterStore, IClusterLocks, IMembership, IWatchdog, IResourceAgents, IUidSource, IJobRunner
 {
     private int _uid;
+    private readonly List<JobCompletion> _finished = [];
+
+    /// <summary>The lease the fake manager lock hands out.</summary>
+    public static LockLease ManagerLease { get; } = new(LockNames.Manager, 1);
+
+    /// <summary>The roles as the core sees them.</summary>
+    public HaNode Node => new(NodeName, this, this, this, this, this, this, this, this, this, SafetyBudget.Pmxcfs);
+
+    public long WallSeconds => Now;
+    public long MonotonicSeconds => Now;
 
     public string NodeName { get; } = nodeName;
     public long Now { get; set; } = 1000;
@@ -27,19 +39,16 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
     public List<string> OpenWatchdogs { get; } = [];
     public NodeShutdownInfo Shutdown { get; set; }
 
-    public void Sleep(long seconds) { }
-    public void SleepUntil(long time) { }
-    public void LoopStartHook() { }
-    public void LoopEndHook() => Now++;
-    public void Log(LogLevel level, string message) => Lines.Add($"{LogLevels.Name(level)}: {message.TrimEnd('\n')}");
-    public void SendFenceNotification(string prefix, string subject, string fencedNode) => Log(LogLevel.Email, $"{prefix}: {subject}");
+    public void Write(LogLevel level, string message) => Lines.Add($"{LogLevels.Name(level)}: {message.TrimEnd('\n')}");
+    public void SendFenceNotification(string prefix, string subject, string fencedNode) => Write(LogLevel.Email, $"{prefix}: {subject}");
     public bool IsQuorate() => Quorate && Online.GetValueOrDefault(NodeName);
     public NodeInfo GetNodeInfo() => new(new Dictionary<string, bool>(Online, StringComparer.Ordinal), Quorate);
     public bool ClusterStateUpdate() => true;
-    public bool TryGetManagerLock() => IsQuorate();
-    public bool ReleaseManagerLock() => true;
-    public bool TryGetAgentLock(string node) => node == NodeName ? IsQuorate() : FreeAgentLocks.Contains(node);
-    public bool ReleaseAgentLock() => true;
+    public LockLease? TryAcquire(string name) =>
+        (name == LockNames.Manager || name == LockNames.Agent(NodeName) ? IsQuorate()
+            : FreeAgentLocks.Any(n => LockNames.Agent(n) == name)) ? new LockLease(name, 1) : null;
+    public LockLease? TryAcquireRepeatedly(string name) => TryAcquire(name);
+    public bool Release(string name) => true;
 
     private void CheckStore()
     {
@@ -47,9 +56,9 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
     }
 
     public ManagerStatus ReadManagerStatus() { CheckStore(); return Status.Clone(); }
-    public void WriteManagerStatus(ManagerStatus status) { CheckStore(); Status = status.Clone(); }
+    public void WriteManagerStatus(ManagerStatus status, LockLease managerLease) { CheckStore(); Status = status.Clone(); }
     public LrmStatus ReadLrmStatus(string node) { CheckStore(); return LrmStatuses.TryGetValue(node, out var s) ? s.Clone() : new LrmStatus(); }
-    public void WriteLrmStatus(LrmStatus status) { CheckStore(); LrmStatuses[NodeName] = status.Clone(); }
+    public void WriteLrmStatus(string node, LrmStatus status) { CheckStore(); LrmStatuses[node] = status.Clone(); }
     public NodeShutdownInfo IsNodeShutdown() => Shutdown;
     public void QueueCrmCommand(string command) => Commands += command + "\n";
     public bool AnyPendingCrmCommand() => Commands.Length > 0;
@@ -69,7 +78,7 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
             if (change.Set.TryGetValue("state", out var state)) Config[sid].State = state;
     }
 
-    public void StealService(string sid, string fromNode, string toNode) => Config[sid].Node = toNode;
+    public void StealService(string sid, string fromNode, string toNode, LockLease managerLease) => Config[sid].Node = toNode;
     public DatacenterSettings GetDatacenterSettings() => Datacenter;
     public string? Rules { get; set; }
     public string? Groups { get; set; }
@@ -82,11 +91,18 @@ internal sealed class FakeEnvironment(string nodeName = "node1") : IHaEnvironmen
         Config.ToDictionary(kv => kv.Key, kv => new ServiceStats(kv.Value.Node, kv.Value.State, kv.Value.State == "started"));
     public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => new Dictionary<string, NodeUsage>();
     public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => new Dictionary<string, NodeUsage>();
-    public IResourceAgent? GetResourceAgent(string type) => type is "vm" or "ct" ? Agent : null;
-    public string WatchdogOpen() { OpenWatchdogs.Add("wd"); return "wd"; }
-    public void WatchdogUpdate(string handle) { }
-    public void WatchdogClose(string handle) => OpenWatchdogs.Remove(handle);
+    public IResourceAgent? For(string type) => type is "vm" or "ct" ? Agent : null;
+    public string Open() { OpenWatchdogs.Add("wd"); return "wd"; }
+    public void Update(string handle) { }
+    public void Close(string handle) => OpenWatchdogs.Remove(handle);
     public int MaxWorkers => 0;
+    public void Start(ResourceJob job, Func<int> work) => _finished.Add(new JobCompletion(job.Sid, work()));
+    public IReadOnlyList<JobCompletion> CollectFinished()
+    {
+        var done = _finished.ToList();
+        _finished.Clear();
+        return done;
+    }
     public string NewUid() => $"u{++_uid}";
 
     /// <summary>Adds a configured service.</summary>

@@ -36,15 +36,19 @@ public class FuzzTests
 
     /// <summary>A master that believes every node is fenced at once: it reports the agent lock of any
     /// other node as acquired without taking it, i.e. it skips the wait for the node's watchdog.</summary>
-    private sealed class SkipsFenceWait(IHaEnvironment inner) : DelegatingEnvironment(inner)
+    private sealed class SkipsFenceWait(IClusterLocks inner, string localNode) : IClusterLocks
     {
-        public override bool TryGetAgentLock(string node) => node != NodeName || base.TryGetAgentLock(node);
+        public LockLease? TryAcquire(string name) =>
+            name.StartsWith("ha_agent_", StringComparison.Ordinal) && name != LockNames.Agent(localNode)
+                ? new LockLease(name, 0) : inner.TryAcquire(name);
+        public LockLease? TryAcquireRepeatedly(string name) => inner.TryAcquireRepeatedly(name);
+        public bool Release(string name) => inner.Release(name);
     }
 
     [Test]
     public void The_checker_catches_recovery_without_fencing_within_200_seeds()
     {
-        var fuzzer = new Fuzzer(new FuzzOptions(), env => new SkipsFenceWait(env)) { ShrinkBudget = 40 };
+        var fuzzer = new Fuzzer(new FuzzOptions(), node => node with { Locks = new SkipsFenceWait(node.Locks, node.Name) }) { ShrinkBudget = 40 };
         var failures = fuzzer.RunSeeds(1, 200, TextWriter.Null, outputDir: null);
         Assert.That(failures, Is.Not.Empty, "a broken fencing path went unnoticed");
         Assert.That(failures.Select(f => f.Violation!.Invariant),

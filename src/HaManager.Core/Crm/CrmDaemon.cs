@@ -11,8 +11,10 @@ namespace HaManager.Core.Crm;
 /// </summary>
 public sealed class CrmDaemon
 {
-    private readonly IHaEnvironment _env;
+    private readonly HaNode _node;
+    private readonly IHaLog _log;
     private Manager.Manager? _manager;
+    private LockLease? _managerLease;
     private bool _shutdownRequested;
     private int _activeIdleRounds;
     private string? _watchdog;
@@ -21,9 +23,10 @@ public sealed class CrmDaemon
     private readonly TransitionTable<CrmState> _stateChanges;
 
     /// <summary>Creates the daemon; logs <c>status change startup => wait_for_quorum</c>.</summary>
-    public CrmDaemon(IHaEnvironment env)
+    public CrmDaemon(HaNode node)
     {
-        _env = env;
+        _node = node;
+        _log = node.Log;
         _stateChanges = BuildStateChanges();
         SetState(CrmState.WaitForQuorum);
     }
@@ -34,24 +37,25 @@ public sealed class CrmDaemon
     /// <summary>Asks the daemon to exit; a master first releases the manager lock.</summary>
     public void ShutdownRequest()
     {
-        if (!_shutdownRequested) _env.Log(LogLevel.Info, "server received shutdown request");
+        if (!_shutdownRequested) _log.Write(LogLevel.Info, "server received shutdown request");
         _shutdownRequested = true;
     }
 
-    /// <summary>One iteration; false means the daemon exits.</summary>
-    public bool DoOneIteration() => DaemonIteration.Run(_env, updated =>
+    /// <summary>One iteration; says when to run the next one, or that the daemon exits.</summary>
+    public NextRun DoOneIteration() => DaemonIteration.Run(_node, updated =>
     {
         _clusterStateUpdated = updated;
         return Work();
     });
 
-    private bool Work()
+    private NextRun Work()
     {
         _stateChanges.Step(State);
         return State switch
         {
             CrmState.WaitForQuorum => WorkWaitForQuorum(),
-            CrmState.Slave => !_shutdownRequested,
+            // No wait of its own: each slave iteration's lock attempts take their time.
+            CrmState.Slave => _shutdownRequested ? NextRun.Stop : NextRun.After(0),
             CrmState.LostManagerLock => WorkLostManagerLock(),
             CrmState.Master => WorkMaster(),
             CrmState.Startup => throw new InvariantViolationException("CRM iterates in state startup"),
@@ -82,134 +86,136 @@ public sealed class CrmDaemon
         _activeIdleRounds++;
         if (_activeIdleRounds <= Constants.CrmMaxIdleRounds) return;
         _activeIdleRounds = 0;
-        _env.Log(LogLevel.Info, $"cluster had no service configured for {Constants.CrmMaxIdleRounds} rounds, going idle.\n");
-        _env.ReleaseManagerLock();
+        _log.Write(LogLevel.Info, $"cluster had no service configured for {Constants.CrmMaxIdleRounds} rounds, going idle.\n");
+        ReleaseManagerLock();
         GiveUpWatchdog();
         SetState(CrmState.WaitForQuorum);
     }
 
-    private bool WorkWaitForQuorum()
-    {
-        if (_shutdownRequested) return false;
-        _env.Sleep(Constants.IdleSleepSeconds);
-        return true;
-    }
+    private NextRun WorkWaitForQuorum() =>
+        _shutdownRequested ? NextRun.Stop : NextRun.After(_node.Budget.IdleSleepSeconds);
 
-    private bool WorkLostManagerLock()
+    private NextRun WorkLostManagerLock()
     {
         GiveUpWatchdog();
-        if (_shutdownRequested) return false;
+        if (_shutdownRequested) return NextRun.Stop;
         SetState(CrmState.WaitForQuorum);
-        return true;
+        return NextRun.After(0);
     }
 
-    private bool WorkMaster()
+    private NextRun WorkMaster()
     {
-        long start = _env.Now;
+        long start = _node.Clock.MonotonicSeconds;
         bool exit = false;
         try
         {
             if (_shutdownRequested)
             {
                 GiveUpWatchdog();
-                _env.Log(LogLevel.Info, "voluntary release CRM lock");
-                if (!_env.ReleaseManagerLock())
-                    _env.Log(LogLevel.Notice, "CRM lock release failed, let the lock timeout");
+                _log.Write(LogLevel.Info, "voluntary release CRM lock");
+                if (!ReleaseManagerLock())
+                    _log.Write(LogLevel.Notice, "CRM lock release failed, let the lock timeout");
                 exit = true;
             }
             else if (!_clusterStateUpdated)
             {
-                _env.Log(LogLevel.Notice, "temporary inconsistent cluster state (cfs restart?), skip round");
+                _log.Write(LogLevel.Notice, "temporary inconsistent cluster state (cfs restart?), skip round");
             }
             else
             {
                 Invariant.Check(_manager is not null, "a master always owns a Manager");
-                _manager.ManageRound();
+                Invariant.Check(_managerLease is not null, "a master holds the manager lock");
+                _manager.ManageRound(_managerLease);
                 if (_manager.IsFullyDisarmed && !_disarmed)
                 {
-                    _env.Log(LogLevel.Info, "HA stack fully disarmed, releasing CRM watchdog");
+                    _log.Write(LogLevel.Info, "HA stack fully disarmed, releasing CRM watchdog");
                     GiveUpWatchdog();
                     _disarmed = true;
                 }
                 else if (!_manager.IsFullyDisarmed && _disarmed)
                 {
-                    _env.Log(LogLevel.Info, "re-arming HA stack");
+                    _log.Write(LogLevel.Info, "re-arming HA stack");
                     _disarmed = false;
                 }
             }
         }
         catch (Exception e) when (e is HaEnvironmentException or FormatException)
         {
-            _env.Log(LogLevel.Err, $"got unexpected error - {e.Message}");
+            _log.Write(LogLevel.Err, $"got unexpected error - {e.Message}");
         }
 
-        if (exit) return false;
-        _env.SleepUntil(start + Constants.CrmRoundSeconds);
-        return true;
+        return exit ? NextRun.Stop : NextRun.At(start + _node.Budget.RoundSeconds);
     }
 
     private void SetState(CrmState next)
     {
         if (next == State) return;
-        _env.Log(LogLevel.Info, $"status change {CrmStateNames.Of(State)} => {CrmStateNames.Of(next)}");
+        _log.Write(LogLevel.Info, $"status change {CrmStateNames.Of(State)} => {CrmStateNames.Of(next)}");
         bool wasMaster = State == CrmState.Master;
         State = next;
         if (wasMaster) _manager = null;
         // Entering master creates a fresh Manager; its construction may log (scheduler mode).
-        if (next == CrmState.Master) _manager = new Manager.Manager(_env);
+        if (next == CrmState.Master) _manager = new Manager.Manager(_node);
     }
 
     private bool TryGetProtectedManagerLock()
     {
-        if (!LockAttempts.TryRepeatedly(_env, _env.TryGetManagerLock)) return false;
-        if (_watchdog is not null) _env.WatchdogUpdate(_watchdog);
+        _managerLease = _node.Locks.TryAcquireRepeatedly(LockNames.Manager);
+        if (_managerLease is null) return false;
+        if (_watchdog is not null) _node.Watchdog.Update(_watchdog);
         else if (!_disarmed)
         {
             if (ReadDisarmStateQuietly() == DisarmInfo.Disarmed)
             {
-                _env.Log(LogLevel.Info, "taking over as disarmed master, skipping watchdog");
+                _log.Write(LogLevel.Info, "taking over as disarmed master, skipping watchdog");
                 _disarmed = true;
             }
-            else _watchdog = _env.WatchdogOpen();
+            else _watchdog = _node.Watchdog.Open();
         }
         return true;
     }
 
+    private bool ReleaseManagerLock()
+    {
+        _managerLease = null;
+        return _node.Locks.Release(LockNames.Manager);
+    }
+
     private string? ReadDisarmStateQuietly()
     {
-        try { return _env.ReadManagerStatus().Disarm?.State; }
+        try { return _node.Store.ReadManagerStatus().Disarm?.State; }
         catch (HaEnvironmentException) { return null; }
     }
 
     private void GiveUpWatchdog()
     {
         if (_watchdog is null) return;
-        _env.WatchdogClose(_watchdog);
+        _node.Watchdog.Close(_watchdog);
         _watchdog = null;
     }
 
     private ManagerStatus? ReadHealthyStatus()
     {
-        if (!_env.IsQuorate() || !_clusterStateUpdated) return null;
+        if (!_node.Membership.IsQuorate() || !_clusterStateUpdated) return null;
         ManagerStatus status;
-        try { status = _env.ReadManagerStatus(); }
+        try { status = _node.Store.ReadManagerStatus(); }
         catch (HaEnvironmentException e)
         {
-            _env.Log(LogLevel.Err, $"could not read manager status: {e.Message}");
+            _log.Write(LogLevel.Err, $"could not read manager status: {e.Message}");
             return null;
         }
         // A node that is about to be fenced must never become master.
         foreach (var entry in status.ServiceStatus.Values)
-            if (entry.State == ServiceState.Fence && entry.Node == _env.NodeName) return null;
+            if (entry.State == ServiceState.Fence && entry.Node == _node.Name) return null;
         return status;
     }
 
     private SortedMap<ServiceConfigEntry>? ReadConfigOrLog()
     {
-        try { return _env.ReadServiceConfig(); }
+        try { return _node.Store.ReadServiceConfig(); }
         catch (HaEnvironmentException e)
         {
-            _env.Log(LogLevel.Err, $"could not read service config: {e.Message}");
+            _log.Write(LogLevel.Err, $"could not read service config: {e.Message}");
             return null;
         }
     }
@@ -225,12 +231,12 @@ public sealed class CrmDaemon
 
         // No service configured: stay idle unless something persisted needs a master's cleanup.
         string? master = status.MasterNode;
-        if (master is not null && master != _env.NodeName
+        if (master is not null && master != _node.Name
             && status.NodeStatus.TryGetValue(master, out var masterState) && masterState == NodeState.Online)
             return false;
         foreach (var (node, state) in status.NodeStatus)
             if (state == NodeState.Maintenance && !status.IsMaintenanceRequested(node)) return true;
-        return _env.AnyPendingCrmCommand() || status.ServiceStatus.Count > 0 || status.Disarm is not null;
+        return _node.Store.AnyPendingCrmCommand() || status.ServiceStatus.Count > 0 || status.Disarm is not null;
     }
 
     private bool AllowedToGetIdle()

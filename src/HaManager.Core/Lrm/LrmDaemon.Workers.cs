@@ -10,12 +10,12 @@ public sealed partial class LrmDaemon
     public void ShutdownRequest()
     {
         if (ShutdownRequested) return;
-        var (shutdown, reboot) = _env.IsNodeShutdown();
-        string policy = _env.GetDatacenterSettings().ShutdownPolicy ?? "conditional";
+        var (shutdown, reboot) = _node.Membership.IsNodeShutdown();
+        string policy = _node.Store.GetDatacenterSettings().ShutdownPolicy ?? "conditional";
         bool inMaintenance = Mode == LrmModes.Maintenance;
         string kind = reboot ? "reboot" : "shutdown";
 
-        if (shutdown) _env.Log(LogLevel.Info, $"got shutdown request with shutdown policy '{policy}'");
+        if (shutdown) _log.Write(LogLevel.Info, $"got shutdown request with shutdown policy '{policy}'");
         bool freeze = false, migrate = false;
         switch (policy)
         {
@@ -24,44 +24,44 @@ public sealed partial class LrmDaemon
             case "failover": freeze = false; break;
             case "migrate": migrate = true; break;
             default:
-                _env.Log(LogLevel.Err, $"unknown shutdown policy '{policy}', fall back to conditional");
+                _log.Write(LogLevel.Err, $"unknown shutdown policy '{policy}', fall back to conditional");
                 freeze = reboot;
                 break;
         }
 
         if (shutdown && !migrate)
             foreach (var (sid, sd) in _serviceStatus)
-                if (sd.Node == _env.NodeName) QueueResourceCommand(sid, uid: null, "request_stop", null, null);
+                if (sd.Node == _node.Name) QueueResourceCommand(sid, uid: null, ServiceState.RequestStop, null, null);
 
         if (shutdown && inMaintenance && migrate)
-            _env.Log(LogLevel.Info, $"{kind} LRM, ignore maintenance policy, already in maintenance mode");
+            _log.Write(LogLevel.Info, $"{kind} LRM, ignore maintenance policy, already in maintenance mode");
         else if (shutdown && inMaintenance)
-            _env.Log(LogLevel.Info, $"{kind} LRM, ignore {policy} policy as manual maintenance mode is enabled");
+            _log.Write(LogLevel.Info, $"{kind} LRM, ignore {policy} policy as manual maintenance mode is enabled");
         else if (shutdown && migrate)
         {
-            _env.Log(LogLevel.Info, $"{kind} LRM, doing maintenance, removing this node from active list");
+            _log.Write(LogLevel.Info, $"{kind} LRM, doing maintenance, removing this node from active list");
             Mode = LrmModes.Maintenance;
         }
         else if (shutdown && freeze)
         {
-            _env.Log(LogLevel.Info, $"{kind} LRM, stop and freeze all services");
+            _log.Write(LogLevel.Info, $"{kind} LRM, stop and freeze all services");
             Mode = LrmModes.Restart;
         }
         else if (shutdown)
         {
-            _env.Log(LogLevel.Info, "shutdown LRM, stop all services");
+            _log.Write(LogLevel.Info, "shutdown LRM, stop all services");
             Mode = LrmModes.Shutdown;
         }
         else if (inMaintenance)
-            _env.Log(LogLevel.Info, "Restarting LRM in maintenance mode may be delayed until all services are moved");
+            _log.Write(LogLevel.Info, "Restarting LRM in maintenance mode may be delayed until all services are moved");
         else
         {
-            _env.Log(LogLevel.Info, "restart LRM, freeze all services");
+            _log.Write(LogLevel.Info, "restart LRM, freeze all services");
             Mode = LrmModes.Restart;
         }
 
-        _shutdownRequestTime = _env.Now;
-        if (!UpdateLrmStatus()) _env.Log(LogLevel.Err, "unable to update lrm status file - not quorate?");
+        _shutdownRequestTime = _node.Clock.MonotonicSeconds;
+        if (!UpdateLrmStatus()) _log.Write(LogLevel.Err, "unable to update lrm status file - not quorate?");
     }
 
     /// <summary>Queues the current request of every local service and runs the worker pass (§6.1).</summary>
@@ -72,9 +72,9 @@ public sealed partial class LrmDaemon
         _failedToStop.RemoveWhere(s => !_serviceStatus.ContainsKey(s));
         foreach (var (sid, sd) in _serviceStatus)
         {
-            if (sd.Node != _env.NodeName || sd.Uid.Length == 0) continue;
+            if (sd.Node != _node.Name || sd.Uid.Length == 0) continue;
             if (sd.State is ServiceState.Recovery or ServiceState.Freeze or ServiceState.RequestStart) continue;
-            QueueResourceCommand(sid, sd.Uid, StateNames.Of(sd.State), sd.Target, sd.Timeout);
+            QueueResourceCommand(sid, sd.Uid, sd.State, sd.Target, sd.Timeout);
         }
         return RunWorkers();
     }
@@ -88,53 +88,57 @@ public sealed partial class LrmDaemon
     private void FinishPendingMoves()
     {
         foreach (var (sid, sd) in _serviceStatus)
-            if (sd.Node == _env.NodeName && sd.Uid.Length > 0
+            if (sd.Node == _node.Name && sd.Uid.Length > 0
                 && sd.State is ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance)
-                QueueResourceCommand(sid, sd.Uid, StateNames.Of(sd.State), sd.Target, sd.Timeout);
+                QueueResourceCommand(sid, sd.Uid, sd.State, sd.Target, sd.Timeout);
     }
 
-    private void QueueResourceCommand(string sid, string? uid, string command, string? target, string? timeout)
+    private void QueueResourceCommand(string sid, string? uid, ServiceState command, string? target, string? timeout)
     {
         // Each CRM request runs once; 'stopped' is enforced every round.
-        if (command != "stopped" && uid is not null && _results.ContainsKey(uid)) return;
-        _jobs[sid] = new LrmJob { Sid = sid, Uid = uid, Command = command, Target = target, Timeout = timeout };
+        if (command != ServiceState.Stopped && uid is not null && _results.ContainsKey(uid)) return;
+        // A running job is never replaced (one job per sid at a time); a queued one is.
+        if (_jobs.TryGetValue(sid, out var existing) && existing.Running) return;
+        _jobs[sid] = new LrmJob(new ResourceJob(sid, uid, command, target, timeout));
     }
 
+    /// <summary>Jobs queued or running; what the state-change phase asks instead of running a pass.</summary>
+    private int OutstandingJobs => _jobs.Count;
+
     /// <summary>
-    /// One worker pass (§6.3): jobs ordered by start tries (descending) then sid, executed inline in
-    /// this environment, one after another. Returns the number of jobs left. Parallel workers for
-    /// <see cref="IHaEnvironment.MaxWorkers"/> &gt; 0 belong to the real daemons.
+    /// One worker pass (§6.3) without waiting: collects the jobs the runner finished, then hands queued
+    /// jobs to it — ordered by start tries (descending) then sid, at most
+    /// <see cref="IJobRunner.MaxWorkers"/> running at once — collecting again after each start, so a
+    /// runner that finishes jobs at once (the simulator's) gives upstream's inline order exactly.
+    /// A job still running is collected by a later pass. Returns the number of jobs left.
     /// </summary>
     private int RunWorkers()
     {
         if (_jobs.Count == 0) return 0;
         SortedMap<ServiceConfigEntry> config;
-        try { config = _env.ReadServiceConfig(); }
+        try { config = _node.Store.ReadServiceConfig(); }
         catch (HaEnvironmentException e)
         {
             // Upstream lets this escape wherever the pass is evaluated outside the guarded work block
             // (state-change phase, maintenance), ending the daemon — and with its watchdog open, the node.
             // Found by the fuzzer. The jobs simply wait for the next round.
-            _env.Log(LogLevel.Err, $"got unexpected error - {e.Message}");
+            _log.Write(LogLevel.Err, $"got unexpected error - {e.Message}");
             return _jobs.Count;
         }
         // The service status does not change during a pass: compute the live uids once.
         var liveUids = _serviceStatus.Values.Select(sd => sd.Uid).ToHashSet(StringComparer.Ordinal);
-        bool anyReported = false;
-        var order = _jobs.Values.OrderByDescending(j => j.StartTries).ThenBy(j => j.Sid, StringComparer.Ordinal).ToList();
+        bool anyReported = CollectFinishedJobs(config);
+        int maxWorkers = _node.Jobs.MaxWorkers;
+        var order = _jobs.Values.Where(j => !j.Running)
+            .OrderByDescending(j => j.StartTries).ThenBy(j => j.Sid, StringComparer.Ordinal).ToList();
         foreach (var job in order)
         {
             job.StartTries++;
-            int status;
-            try { status = ExecuteCommand(job, config); }
-            catch (Exception e) when (e is HaEnvironmentException or FormatException or InvalidOperationException)
-            {
-                _env.Log(LogLevel.Err, e.Message);
-                status = ExitCodes.Crashed;
-            }
-            _jobs.Remove(job.Sid);
-            RecordResult(job, status, config);
-            anyReported |= job.Uid is not null;
+            if (maxWorkers > 0 && _jobs.Values.Count(j => j.Running) >= maxWorkers) continue;
+            job.Running = true;
+            config.TryGetValue(job.Sid, out var cd);
+            _node.Jobs.Start(job.Spec, () => ExecuteGuarded(job.Spec, cd));
+            anyReported |= CollectFinishedJobs(config);
         }
         // Keep only results the master still asks about. Upstream prunes after every finished job; once
         // per pass gives the same map, since nothing reads it in between and new uids are all live.
@@ -143,17 +147,33 @@ public sealed partial class LrmDaemon
         return _jobs.Count;
     }
 
-    private void RecordResult(LrmJob job, int status, IReadOnlyDictionary<string, ServiceConfigEntry> config)
+    /// <summary>Records every job the runner finished; true iff one of them had a uid (a result to report).</summary>
+    private bool CollectFinishedJobs(IReadOnlyDictionary<string, ServiceConfigEntry> config)
+    {
+        bool anyReported = false;
+        foreach (var done in _node.Jobs.CollectFinished())
+        {
+            if (!_jobs.TryGetValue(done.Sid, out var job) || !job.Running)
+                throw new InvariantViolationException($"job runner finished a job for '{done.Sid}' that is not running");
+            _jobs.Remove(done.Sid);
+            RecordResult(job.Spec, done.ExitCode, config);
+            anyReported |= job.Spec.Uid is not null;
+        }
+        return anyReported;
+    }
+
+    private void RecordResult(ResourceJob job, int status, IReadOnlyDictionary<string, ServiceConfigEntry> config)
     {
         int exitCode = status;
         if (status == ExitCodes.Crashed)
-            _env.Log(LogLevel.Err, $"resource agent {job.Sid} finished - failed to execute");
-        if (job.Command is "request_stop" or "stopped")
+            _log.Write(LogLevel.Err, $"resource agent {job.Sid} finished - failed to execute");
+        if (job.Command is ServiceState.RequestStop or ServiceState.Stopped)
         {
             if (exitCode == ExitCodes.Error) _failedToStop.Add(job.Sid);
             else if (exitCode == ExitCodes.Success) _failedToStop.Remove(job.Sid);
         }
-        else if (exitCode == ExitCodes.Success && job.Command is "migrate" or "relocate") _failedToStop.Remove(job.Sid);
+        else if (exitCode == ExitCodes.Success && job.Command is ServiceState.Migrate or ServiceState.Relocate)
+            _failedToStop.Remove(job.Sid);
 
         if (job.Uid is null)
         {
@@ -163,13 +183,13 @@ public sealed partial class LrmDaemon
 
         exitCode = ApplyRestartPolicy(job, exitCode, config);
         if (exitCode == ExitCodes.TryAgain) return;
-        _results[job.Uid] = new LrmResult(job.Sid, job.Command, exitCode);
+        _results[job.Uid] = new LrmResult(job.Sid, StateNames.Of(job.Command), exitCode);
     }
 
     /// <summary>max_restart: a failed start is retried on this node before the CRM hears of it (§7).</summary>
-    private int ApplyRestartPolicy(LrmJob job, int exitCode, IReadOnlyDictionary<string, ServiceConfigEntry> config)
+    private int ApplyRestartPolicy(ResourceJob job, int exitCode, IReadOnlyDictionary<string, ServiceConfigEntry> config)
     {
-        if (job.Command != "started") return exitCode;
+        if (job.Command != ServiceState.Started) return exitCode;
         int maxRestart = config.TryGetValue(job.Sid, out var cd) ? cd.MaxRestart : 0;
         if (exitCode == ExitCodes.Success)
         {
@@ -181,86 +201,100 @@ public sealed partial class LrmDaemon
         int tries = _restartTries.TryGetValue(job.Sid, out int t) ? t : 0;
         if (tries >= maxRestart)
         {
-            _env.Log(LogLevel.Err, $"unable to start service {job.Sid} on local node after {tries} retries");
+            _log.Write(LogLevel.Err, $"unable to start service {job.Sid} on local node after {tries} retries");
             _restartTries[job.Sid] = 0;
             return ExitCodes.Error;
         }
         _restartTries[job.Sid] = tries + 1;
-        _env.Log(LogLevel.Warning, $"restart policy: retry number {tries + 1} for service '{job.Sid}'");
+        _log.Write(LogLevel.Warning, $"restart policy: retry number {tries + 1} for service '{job.Sid}'");
         return ExitCodes.TryAgain;
     }
 
-    /// <summary>Executes one command through the resource agent (§8).</summary>
-    private int ExecuteCommand(LrmJob job, IReadOnlyDictionary<string, ServiceConfigEntry> config)
+    /// <summary>The work of one job, as the runner runs it: an expected failure is logged with its text
+    /// and reported as <see cref="ExitCodes.Crashed"/> (§6.3).</summary>
+    private int ExecuteGuarded(ResourceJob job, ServiceConfigEntry? cd)
+    {
+        try { return ExecuteCommand(job, cd); }
+        catch (Exception e) when (e is HaEnvironmentException or FormatException or InvalidOperationException)
+        {
+            _log.Write(LogLevel.Err, e.Message);
+            return ExitCodes.Crashed;
+        }
+    }
+
+    /// <summary>Executes one command through the resource agent (§8). Touches no LRM state: a real
+    /// runner calls it on a worker while the LRM goes on.</summary>
+    private int ExecuteCommand(ResourceJob job, ServiceConfigEntry? cd)
     {
         string sid = job.Sid;
         var (type, _) = ServiceId.Parse(sid);
-        var agent = _env.GetResourceAgent(type);
+        var agent = _node.Agents.For(type);
         if (agent is null)
         {
-            _env.Log(LogLevel.Err, $"service type '{type}' not implemented");
+            _log.Write(LogLevel.Err, $"service type '{type}' not implemented");
             return ExitCodes.UnknownServiceType;
         }
-        if (!config.TryGetValue(sid, out var cd))
+        if (cd is null)
         {
-            _env.Log(LogLevel.Err, $"missing resource configuration for '{sid}'");
+            _log.Write(LogLevel.Err, $"missing resource configuration for '{sid}'");
             return ExitCodes.UnknownService;
         }
-        if (job.Command == "error")
+        if (job.Command == ServiceState.Error)
         {
-            _env.Log(LogLevel.Err,
+            _log.Write(LogLevel.Err,
                 $"service {sid} is in an error state and needs manual intervention. Look up 'ERROR RECOVERY' in the documentation.");
             return ExitCodes.Success;
         }
-        if (cd.Node != _env.NodeName)
+        if (cd.Node != _node.Name)
         {
-            _env.Log(LogLevel.Err, $"service '{sid}' not on this node");
+            _log.Write(LogLevel.Err, $"service '{sid}' not on this node");
             return ExitCodes.WrongNode;
         }
 
         bool running = agent.CheckRunning(sid);
         switch (job.Command)
         {
-            case "started":
+            case ServiceState.Started:
                 if (running) return ExitCodes.Success;
-                _env.Log(LogLevel.Info, $"starting service {sid}");
+                _log.Write(LogLevel.Info, $"starting service {sid}");
                 agent.Start(sid);
                 if (agent.CheckRunning(sid))
                 {
-                    _env.Log(LogLevel.Info, $"service status {sid} started");
+                    _log.Write(LogLevel.Info, $"service status {sid} started");
                     return ExitCodes.Success;
                 }
-                _env.Log(LogLevel.Warning, $"unable to start service {sid}");
+                _log.Write(LogLevel.Warning, $"unable to start service {sid}");
                 return ExitCodes.Error;
 
-            case "request_stop" or "stopped":
+            case ServiceState.RequestStop or ServiceState.Stopped:
                 if (!running) return ExitCodes.Success;
-                _env.Log(LogLevel.Info, job.Timeout is null
+                _log.Write(LogLevel.Info, job.Timeout is null
                     ? $"stopping service {sid}"
                     : $"stopping service {sid} (timeout={job.Timeout})");
                 agent.Shutdown(sid, job.Timeout);
                 if (!agent.CheckRunning(sid))
                 {
-                    _env.Log(LogLevel.Info, $"service status {sid} stopped");
+                    _log.Write(LogLevel.Info, $"service status {sid} stopped");
                     return ExitCodes.Success;
                 }
-                _env.Log(LogLevel.Info, $"unable to stop service {sid} (still running)");
+                _log.Write(LogLevel.Info, $"unable to stop service {sid} (still running)");
                 return ExitCodes.Error;
 
-            case "migrate" or "relocate" or "request_start_balance":
-                if (job.Target is null) throw new InvalidOperationException($"{job.Command} '{sid}' failed - missing target\n");
+            case ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance:
+                string command = StateNames.Of(job.Command);
+                if (job.Target is null) throw new InvalidOperationException($"{command} '{sid}' failed - missing target\n");
                 if (cd.Node == job.Target) return ExitCodes.Success;
-                if (job.Command == "request_start_balance" && running)
+                if (job.Command == ServiceState.RequestStartBalance && running)
                 {
-                    _env.Log(LogLevel.Info, $"ignoring rebalance-on-start for service {sid} - already running");
+                    _log.Write(LogLevel.Info, $"ignoring rebalance-on-start for service {sid} - already running");
                     return ExitCodes.Ignored;
                 }
-                if (agent.Migrate(sid, job.Target, online: job.Command == "migrate")) return ExitCodes.Success;
-                _env.Log(LogLevel.Err, $"service {sid} not moved (migration error)");
+                if (agent.Migrate(sid, job.Target, online: job.Command == ServiceState.Migrate)) return ExitCodes.Success;
+                _log.Write(LogLevel.Err, $"service {sid} not moved (migration error)");
                 return ExitCodes.Error;
 
             default:
-                _env.Log(LogLevel.Err, $"implement me (cmd '{job.Command}')");
+                _log.Write(LogLevel.Err, $"implement me (cmd '{StateNames.Of(job.Command)}')");
                 return ExitCodes.UnknownCommand;
         }
     }

@@ -12,7 +12,8 @@ namespace HaManager.Core.Lrm;
 /// </summary>
 public sealed partial class LrmDaemon
 {
-    private readonly IHaEnvironment _env;
+    private readonly HaNode _node;
+    private readonly IHaLog _log;
     private readonly LrmStartupGate _startupGate;
     private readonly SortedDictionary<string, LrmJob> _jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
@@ -37,9 +38,10 @@ public sealed partial class LrmDaemon
     private readonly TransitionTable<LrmState> _stateChanges;
 
     /// <summary>Creates the LRM; logs <c>status change startup => wait_for_agent_lock</c>.</summary>
-    public LrmDaemon(IHaEnvironment env, LrmStartupGate startupGate)
+    public LrmDaemon(HaNode node, LrmStartupGate startupGate)
     {
-        _env = env;
+        _node = node;
+        _log = node.Log;
         _startupGate = startupGate;
         _stateChanges = BuildStateChanges();
         SetState(LrmState.WaitForAgentLock);
@@ -53,30 +55,28 @@ public sealed partial class LrmDaemon
 
     private bool ShutdownRequested => _shutdownRequestTime is not null;
 
-    /// <summary>One iteration; false means the daemon exits.</summary>
-    public bool DoOneIteration() => DaemonIteration.Run(_env, updated =>
+    /// <summary>One iteration; says when to run the next one, or that the daemon exits.</summary>
+    public NextRun DoOneIteration() => DaemonIteration.Run(_node, updated =>
     {
         _clusterStateUpdated = updated;
         return Work();
     });
 
-    private bool Work()
+    private NextRun Work()
     {
         if (!_startupGate.StatusWritten)
         {
             if (UpdateLrmStatus()) _startupGate.StatusWritten = true;
             else
             {
-                if (ShutdownRequested) return false;
-                _env.Sleep(Constants.IdleSleepSeconds);
-                return true;
+                return ShutdownRequested ? NextRun.Stop : NextRun.After(_node.Budget.IdleSleepSeconds);
             }
         }
 
         var entryState = State;
         UpdateServiceStatus();
         _fenceRequest = _nodeStatus == NodeState.Fence
-            || _serviceStatus.Values.Any(sd => sd.Node == _env.NodeName && sd.State == ServiceState.Fence);
+            || _serviceStatus.Values.Any(sd => sd.Node == _node.Name && sd.State == ServiceState.Fence);
         _stateChanges.Step(entryState);
 
         return State switch
@@ -95,18 +95,18 @@ public sealed partial class LrmDaemon
         .In(LrmState.WaitForAgentLock,
             T.When("mode is disarm: stay idle", () => Mode == LrmModes.Disarm, Stay),
             T.When("services to run, quorate, got the agent lock",
-                () => !_fenceRequest && ActiveServiceCount() > 0 && _env.IsQuorate() && TryGetProtectedAgentLock(),
+                () => !_fenceRequest && ActiveServiceCount() > 0 && _node.Membership.IsQuorate() && TryGetProtectedAgentLock(),
                 () => SetState(LrmState.Active)),
             T.Otherwise("stay", Stay))
         .In(LrmState.LostAgentLock,
             T.When("quorate and got the agent lock back",
-                () => !_fenceRequest && _env.IsQuorate() && TryGetProtectedAgentLock(), () => SetState(LrmState.Active)),
+                () => !_fenceRequest && _node.Membership.IsQuorate() && TryGetProtectedAgentLock(), () => SetState(LrmState.Active)),
             T.Otherwise("stay", Stay))
         .In(LrmState.Active,
             // Upstream does not actually release the lock here: the watchdog will reset the node.
             T.When("fence request", () => _fenceRequest, () =>
             {
-                _env.Log(LogLevel.Err, "node needs to be fenced - releasing agent_lock\n");
+                _log.Write(LogLevel.Err, "node needs to be fenced - releasing agent_lock\n");
                 SetState(LrmState.LostAgentLock);
             }),
             T.When("lock renewal failed", () => !TryGetProtectedAgentLock(), () => SetState(LrmState.LostAgentLock)),
@@ -116,7 +116,7 @@ public sealed partial class LrmDaemon
             // question 4; found by the fuzzer as a split brain once that node was cut off).
             T.When("disarm mode, no pending move, no jobs", () => Mode == LrmModes.Disarm && !HasPendingMove() && RunWorkers() == 0, () =>
             {
-                _env.Log(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
+                _log.Write(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
                 ReleaseForDisarm();
             }),
             T.When("no local service and no jobs", () => !HasConfiguredServiceOnLocalNode() && RunWorkers() == 0,
@@ -125,13 +125,13 @@ public sealed partial class LrmDaemon
         .In(LrmState.Maintenance,
             T.When("fence request", () => _fenceRequest, () =>
             {
-                _env.Log(LogLevel.Err, "node needs to be fenced during maintenance mode - releasing agent_lock\n");
+                _log.Write(LogLevel.Err, "node needs to be fenced during maintenance mode - releasing agent_lock\n");
                 SetState(LrmState.LostAgentLock);
             }),
             T.When("disarm mode, nothing active, no jobs",
                 () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && !HasServiceFailedToStop() && RunWorkers() == 0, () =>
                 {
-                    _env.Log(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
+                    _log.Write(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
                     ReleaseForDisarm();
                 }),
             T.When("services still moving (or not stopped)", () => ActiveServiceCount() > 0 || HasServiceFailedToStop() || RunWorkers() > 0, () =>
@@ -148,7 +148,7 @@ public sealed partial class LrmDaemon
     {
         _activeIdleRounds++;
         if (_activeIdleRounds <= Constants.LrmMaxIdleRounds) return;
-        _env.Log(LogLevel.Info, $"node had no service configured for {Constants.LrmMaxIdleRounds} rounds, going idle.\n");
+        _log.Write(LogLevel.Info, $"node had no service configured for {Constants.LrmMaxIdleRounds} rounds, going idle.\n");
         ReleaseLockAndWatchdog();
         SetState(LrmState.WaitForAgentLock);
         _activeIdleRounds = 0;
@@ -156,17 +156,16 @@ public sealed partial class LrmDaemon
 
     // ---- Work phase (lrm-watchdog-env §4.3).
 
-    private bool WorkWaitForAgentLock()
+    private NextRun WorkWaitForAgentLock()
     {
-        if (ShutdownRequested) return false;
+        if (ShutdownRequested) return NextRun.Stop;
         UpdateLrmStatus();
-        _env.Sleep(Constants.IdleSleepSeconds);
-        return true;
+        return NextRun.After(_node.Budget.IdleSleepSeconds);
     }
 
-    private bool WorkActive()
+    private NextRun WorkActive()
     {
-        long start = _env.Now;
+        long start = _node.Clock.MonotonicSeconds;
         bool exit = false;
         try
         {
@@ -181,7 +180,7 @@ public sealed partial class LrmDaemon
                         {
                             GiveUpWatchdog();
                             exit = true;
-                            _env.ReleaseAgentLock();
+                            ReleaseAgentLock();
                         }
                     }
                     else if (RunWorkers() == 0)
@@ -190,62 +189,58 @@ public sealed partial class LrmDaemon
                         if (_shutdownErrors == 0)
                         {
                             GiveUpWatchdog();
-                            _env.ReleaseAgentLock();
+                            ReleaseAgentLock();
                         }
                         exit = true;
                     }
                 }
                 else if (!_clusterStateUpdated)
-                    _env.Log(LogLevel.Notice, "temporary inconsistent cluster state (cfs restart?), skip round");
+                    _log.Write(LogLevel.Notice, "temporary inconsistent cluster state (cfs restart?), skip round");
                 else ManageResources();
             }
         }
         catch (HaEnvironmentException e)
         {
-            _env.Log(LogLevel.Err, $"got unexpected error - {e.Message}");
+            _log.Write(LogLevel.Err, $"got unexpected error - {e.Message}");
         }
 
         UpdateLrmStatus();
-        if (exit) return false;
-        _env.SleepUntil(start + Constants.LrmActiveRoundSeconds);
-        return true;
+        return exit ? NextRun.Stop : NextRun.At(start + _node.Budget.RoundSeconds);
     }
 
-    private bool WorkLostAgentLock()
+    private NextRun WorkLostAgentLock()
     {
         if (ShutdownRequested)
         {
             int active = ActiveServiceCount();
             if (active > 0)
             {
-                _env.Log(LogLevel.Err, $"got shutdown request in state 'lost_agent_lock' - detected {active} running services");
-                if (Mode == LrmModes.Restart && _env.Now - _stateChangeTime > Constants.LrmRestartLostLockGiveUpSeconds)
+                _log.Write(LogLevel.Err, $"got shutdown request in state 'lost_agent_lock' - detected {active} running services");
+                if (Mode == LrmModes.Restart && _node.Clock.MonotonicSeconds - _stateChangeTime > Constants.LrmRestartLostLockGiveUpSeconds)
                 {
-                    _env.Log(LogLevel.Err, "lost agent lock and restart request for over 90 seconds - giving up!");
-                    return false;
+                    _log.Write(LogLevel.Err, "lost agent lock and restart request for over 90 seconds - giving up!");
+                    return NextRun.Stop;
                 }
             }
             else
             {
                 GiveUpWatchdog();
-                return false;
+                return NextRun.Stop;
             }
         }
-        _env.Sleep(Constants.IdleSleepSeconds);
-        return true;
+        return NextRun.After(_node.Budget.IdleSleepSeconds);
     }
 
-    private bool WorkMaintenance()
+    private NextRun WorkMaintenance()
     {
-        long start = _env.Now;
+        long start = _node.Clock.MonotonicSeconds;
         // Upstream ends the daemon loop when this read fails (quirk Q4): a passing cluster file system
         // glitch would kill the LRM (and, with services active, reset the node through its watchdog).
         // Found by the fuzzer; we skip the round instead, as the active state does.
         if (!UpdateServiceStatus())
         {
             UpdateLrmStatus();
-            _env.SleepUntil(start + Constants.LrmMaintenanceRoundSeconds);
-            return true;
+            return NextRun.At(start + _node.Budget.IdleSleepSeconds);
         }
         bool exit = false;
         if (ActiveServiceCount() == 0 && RunWorkers() == 0)
@@ -256,14 +251,12 @@ public sealed partial class LrmDaemon
             if (!HasServiceFailedToStop())
             {
                 GiveUpWatchdog();
-                _env.ReleaseAgentLock();
+                ReleaseAgentLock();
             }
         }
         if (!exit) ManageResources();
         UpdateLrmStatus();
-        if (exit) return false;
-        _env.SleepUntil(start + Constants.LrmMaintenanceRoundSeconds);
-        return true;
+        return exit ? NextRun.Stop : NextRun.At(start + _node.Budget.IdleSleepSeconds);
     }
 
     // ---- Helpers.
@@ -271,26 +264,26 @@ public sealed partial class LrmDaemon
     private void SetState(LrmState next)
     {
         if (next == State) return;
-        _env.Log(LogLevel.Info, $"status change {LrmStateNames.Of(State)} => {LrmStateNames.Of(next)}");
+        _log.Write(LogLevel.Info, $"status change {LrmStateNames.Of(State)} => {LrmStateNames.Of(next)}");
         State = next;
-        _stateChangeTime = _env.Now;
+        _stateChangeTime = _node.Clock.MonotonicSeconds;
     }
 
     /// <summary>Reads the manager status; on success adopts services, own node state and mode (§3, §4.1).</summary>
     private bool UpdateServiceStatus()
     {
         ManagerStatus status;
-        try { status = _env.ReadManagerStatus(); }
+        try { status = _node.Store.ReadManagerStatus(); }
         catch (HaEnvironmentException e)
         {
-            _env.Log(LogLevel.Err, $"updating service status from manager failed: {e.Message}");
+            _log.Write(LogLevel.Err, $"updating service status from manager failed: {e.Message}");
             return false;
         }
         _serviceStatus = status.ServiceStatus;
-        _nodeStatus = status.NodeStatus.TryGetValue(_env.NodeName, out var own) ? own : NodeState.Unknown;
+        _nodeStatus = status.NodeStatus.TryGetValue(_node.Name, out var own) ? own : NodeState.Unknown;
         if (!ShutdownRequested)
         {
-            if (status.IsMaintenanceRequested(_env.NodeName)) Mode = LrmModes.Maintenance;
+            if (status.IsMaintenanceRequested(_node.Name)) Mode = LrmModes.Maintenance;
             else if (status.Disarm is not null) Mode = LrmModes.Disarm;
             else if (Mode is LrmModes.Maintenance or LrmModes.Disarm) Mode = LrmModes.Active;
         }
@@ -301,49 +294,49 @@ public sealed partial class LrmDaemon
     /// given); skipped silently when not quorate. True iff written.</summary>
     private bool UpdateLrmStatus(LrmState? reportedState = null)
     {
-        if (!_env.IsQuorate()) return false;
+        if (!_node.Membership.IsQuorate()) return false;
         try
         {
-            _env.WriteLrmStatus(new LrmStatus
+            _node.Store.WriteLrmStatus(_node.Name, new LrmStatus
             {
                 State = LrmStateNames.Of(reportedState ?? State),
                 Mode = Mode,
                 Results = new Dictionary<string, LrmResult>(_results, StringComparer.Ordinal),
-                Timestamp = _env.Now,
+                Timestamp = _node.Clock.WallSeconds,
             });
             return true;
         }
         catch (HaEnvironmentException e)
         {
-            _env.Log(LogLevel.Err, $"unable to write lrm status file - {e.Message}");
+            _log.Write(LogLevel.Err, $"unable to write lrm status file - {e.Message}");
             return false;
         }
     }
 
     /// <summary>Services that are or will soon be running here (lrm-watchdog-env §4.2).</summary>
-    private int ActiveServiceCount() => _serviceStatus.Values.Count(sd => sd.IsActiveOn(_env.NodeName));
+    private int ActiveServiceCount() => _serviceStatus.Values.Count(sd => sd.IsActiveOn(_node.Name));
 
     /// <summary>Services of this node whose last stop failed (see <see cref="_failedToStop"/>).</summary>
     private bool HasServiceFailedToStop() =>
-        _failedToStop.Any(sid => _serviceStatus.TryGetValue(sid, out var sd) && sd.Node == _env.NodeName);
+        _failedToStop.Any(sid => _serviceStatus.TryGetValue(sid, out var sd) && sd.Node == _node.Name);
 
     private bool HasPendingMove() => _serviceStatus.Values.Any(sd =>
-        sd.Node == _env.NodeName && sd.State is ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance);
+        sd.Node == _node.Name && sd.State is ServiceState.Migrate or ServiceState.Relocate or ServiceState.RequestStartBalance);
 
-    private bool HasConfiguredServiceOnLocalNode() => _serviceStatus.Values.Any(sd => sd.Node == _env.NodeName);
+    private bool HasConfiguredServiceOnLocalNode() => _serviceStatus.Values.Any(sd => sd.Node == _node.Name);
 
     private bool TryGetProtectedAgentLock()
     {
-        if (!LockAttempts.TryRepeatedly(_env, () => _env.TryGetAgentLock(_env.NodeName))) return false;
-        if (_watchdog is not null) _env.WatchdogUpdate(_watchdog);
-        else _watchdog = _env.WatchdogOpen();
+        if (_node.Locks.TryAcquireRepeatedly(LockNames.Agent(_node.Name)) is null) return false;
+        if (_watchdog is not null) _node.Watchdog.Update(_watchdog);
+        else _watchdog = _node.Watchdog.Open();
         return true;
     }
 
     private void GiveUpWatchdog()
     {
         if (_watchdog is null) return;
-        _env.WatchdogClose(_watchdog);
+        _node.Watchdog.Close(_watchdog);
         _watchdog = null;
     }
 
@@ -358,14 +351,16 @@ public sealed partial class LrmDaemon
     {
         if (!UpdateLrmStatus(LrmState.WaitForAgentLock)) return;
         // In maintenance both may already be gone (given up once nothing was left to move).
-        if (_watchdog is not null && !_env.ReleaseAgentLock()) return;
+        if (_watchdog is not null && !ReleaseAgentLock()) return;
         GiveUpWatchdog();
         SetState(LrmState.WaitForAgentLock);
     }
 
     private void ReleaseLockAndWatchdog()
     {
-        _env.ReleaseAgentLock();
+        ReleaseAgentLock();
         GiveUpWatchdog();
     }
+
+    private bool ReleaseAgentLock() => _node.Locks.Release(LockNames.Agent(_node.Name));
 }

@@ -1,23 +1,19 @@
+using HaManager.Core.Environment;
+
 namespace HaManager.Core.Lrm;
 
-/// <summary>One queued resource action of the LRM (lrm-watchdog-env §6).</summary>
-internal sealed class LrmJob
+/// <summary>One queued or running resource action of the LRM (lrm-watchdog-env §6).</summary>
+internal sealed class LrmJob(ResourceJob spec)
 {
+    /// <summary>What to do.</summary>
+    public ResourceJob Spec { get; } = spec;
+
     /// <summary>The service.</summary>
-    public required string Sid { get; init; }
-
-    /// <summary>The request uid; null for shutdown stop jobs, whose result is never reported.</summary>
-    public string? Uid { get; init; }
-
-    /// <summary>The command: the CRM service-state word (<c>started</c>, <c>migrate</c>, …).</summary>
-    public required string Command { get; init; }
-
-    /// <summary>Migration target, if any.</summary>
-    public string? Target { get; init; }
-
-    /// <summary>Stop timeout, if any.</summary>
-    public string? Timeout { get; init; }
+    public string Sid => Spec.Sid;
 
     /// <summary>How often the worker pass tried to start it (fairness order).</summary>
     public int StartTries { get; set; }
+
+    /// <summary>Handed to the job runner and not yet collected: it is neither replaced nor started again.</summary>
+    public bool Running { get; set; }
 }

@@ -25,7 +25,7 @@ public sealed partial class Manager
 
     private void ProcessCrmCommands()
     {
-        string text = _env.ReadCrmCommands();
+        string text = _node.Store.ReadCrmCommands();
         if (text.Length == 0) return;
         var lines = text.Split('\n');
         // The queue text ends with a newline: the empty element after it is not a command.
@@ -42,10 +42,10 @@ public sealed partial class Manager
             string sid = m.Groups[1].Value;
             if (_ss.TryGetValue(sid, out var sd))
             {
-                _env.Log(LogLevel.Info, $"got crm command: {line}");
+                _log.Write(LogLevel.Info, $"got crm command: {line}");
                 sd.Command = new QueuedCommand("stop", m.Groups[2].Value);
             }
-            else _env.Log(LogLevel.Err, $"crm command error - no such service: {line}");
+            else _log.Write(LogLevel.Err, $"crm command error - no such service: {line}");
         }
         else if ((m = MaintenanceCommand().Match(line)).Success)
         {
@@ -55,15 +55,15 @@ public sealed partial class Manager
         }
         else if ((m = DisarmCommand().Match(line)).Success) ProcessDisarmCommand(m.Groups[1].Value);
         else if (ArmCommand().IsMatch(line)) ProcessArmCommand();
-        else _env.Log(LogLevel.Err, $"unable to parse crm command: {line}");
+        else _log.Write(LogLevel.Err, $"unable to parse crm command: {line}");
     }
 
     private void ProcessMotionCommand(string line, string task, string sid, string target)
     {
-        if (!_ss.TryGetValue(sid, out var sd)) _env.Log(LogLevel.Err, $"crm command error - no such service: {line}");
-        else if (!_ns.IsOnline(target)) _env.Log(LogLevel.Err, $"crm command error - node not online: {line}");
+        if (!_ss.TryGetValue(sid, out var sd)) _log.Write(LogLevel.Err, $"crm command error - no such service: {line}");
+        else if (!_ns.IsOnline(target)) _log.Write(LogLevel.Err, $"crm command error - node not online: {line}");
         else if (sd.Node == target)
-            _env.Log(LogLevel.Info, $"ignore crm command - service already on target node: {line}");
+            _log.Write(LogLevel.Info, $"ignore crm command - service already on target node: {line}");
         else QueueResourceMotion(line, task, sid, target);
     }
 
@@ -75,18 +75,18 @@ public sealed partial class Manager
         {
             if (!_ss.TryGetValue(other, out var osd)) continue;
             if (osd.Node != target || (osd.Target is not null && osd.Target != target)) continue;
-            _env.Log(LogLevel.Err,
+            _log.Write(LogLevel.Err,
                 $"crm command '{line}' error - service '{other}' on node '{target}' in negative affinity with service '{sid}'");
             return;
         }
 
-        _env.Log(LogLevel.Info, $"got crm command: {line}");
+        _log.Write(LogLevel.Info, $"got crm command: {line}");
         _ss[sid].Command = new QueuedCommand(task, target);
 
         foreach (var other in _rules.GetPositivePartners(sid))
         {
             if (!_ss.TryGetValue(other, out var osd) || osd.Node == target || osd.Target == target) continue;
-            _env.Log(LogLevel.Info,
+            _log.Write(LogLevel.Info,
                 $"crm command '{line}' - {task} service '{other}' to node '{target}' (service '{other}' in positive affinity with service '{sid}')");
             osd.Command = new QueuedCommand(task, target);
         }
@@ -96,7 +96,7 @@ public sealed partial class Manager
     {
         if (_disarm is not null)
         {
-            _env.Log(LogLevel.Warning, $"ignoring maintenance command for node {node} - HA stack is disarmed");
+            _log.Write(LogLevel.Warning, $"ignoring maintenance command for node {node} - HA stack is disarmed");
             return;
         }
         switch (_ns.Get(node))
@@ -106,10 +106,10 @@ public sealed partial class Manager
                 _nodeRequest[node] = true;
                 break;
             case NodeState.Maintenance:
-                _env.Log(LogLevel.Info, $"ignoring crm command - node {node} is already in maintenance state");
+                _log.Write(LogLevel.Info, $"ignoring crm command - node {node} is already in maintenance state");
                 break;
             default:
-                _env.Log(LogLevel.Err, $"crm command error - node not online: {line}");
+                _log.Write(LogLevel.Err, $"crm command error - node not online: {line}");
                 break;
         }
     }
@@ -118,7 +118,7 @@ public sealed partial class Manager
     {
         var state = _ns.Get(node);
         if (state != NodeState.Maintenance)
-            _env.Log(LogLevel.Warning,
+            _log.Write(LogLevel.Warning,
                 $"clearing maintenance of node {node} requested, but it's in state {StateNames.Of(state)}");
         _nodeRequest ??= new SortedDictionary<string, bool>(StringComparer.Ordinal);
         _nodeRequest[node] = false;
@@ -128,13 +128,13 @@ public sealed partial class Manager
     {
         if (_disarm is not null)
         {
-            _env.Log(LogLevel.Notice, $"ignoring disarm-ha command - already in disarm state ({_disarm.State})");
+            _log.Write(LogLevel.Notice, $"ignoring disarm-ha command - already in disarm state ({_disarm.State})");
             return;
         }
-        _env.Log(LogLevel.Info, $"got crm command: disarm-ha {mode}");
+        _log.Write(LogLevel.Info, $"got crm command: disarm-ha {mode}");
         if (mode == "ignore")
             foreach (var sid in _ss.Keys)
-                _env.Log(LogLevel.Info, $"disarm: suspending HA tracking for service '{sid}'");
+                _log.Write(LogLevel.Info, $"disarm: suspending HA tracking for service '{sid}'");
         _disarm = new DisarmInfo(mode, DisarmInfo.Disarming);
     }
 
@@ -142,17 +142,17 @@ public sealed partial class Manager
     {
         if (_disarm is null)
         {
-            _env.Log(LogLevel.Notice, "ignoring arm-ha command - HA stack is not disarmed");
+            _log.Write(LogLevel.Notice, "ignoring arm-ha command - HA stack is not disarmed");
             return;
         }
-        _env.Log(LogLevel.Info, "got crm command: arm-ha");
+        _log.Write(LogLevel.Info, "got crm command: arm-ha");
         if (_disarm.Mode == "ignore")
         {
-            var config = _env.ReadServiceConfig();
+            var config = _node.Store.ReadServiceConfig();
             foreach (var (sid, sd) in _ss)
             {
                 if (!config.TryGetValue(sid, out var cd) || cd.Node == sd.Node) continue;
-                _env.Log(LogLevel.Info, $"service '{sid}': updating node '{sd.Node}' => '{cd.Node}' (changed while disarmed)");
+                _log.Write(LogLevel.Info, $"service '{sid}': updating node '{sd.Node}' => '{cd.Node}' (changed while disarmed)");
                 sd.Node = cd.Node;
             }
         }
@@ -167,7 +167,7 @@ public sealed partial class Manager
         var disarm = _disarm!;
         if (disarm.Mode is not ("freeze" or "ignore"))
         {
-            _env.Log(LogLevel.Err, $"unknown disarm-mode '{disarm.Mode}', ignoring");
+            _log.Write(LogLevel.Err, $"unknown disarm-mode '{disarm.Mode}', ignoring");
             return false;
         }
 
@@ -180,7 +180,7 @@ public sealed partial class Manager
                     or ServiceState.RequestStartBalance))
                 continue;
             var level = sd.State is ServiceState.Fence or ServiceState.Recovery ? LogLevel.Warning : LogLevel.Info;
-            _env.Log(level, $"deferring disarm - service '{sid}' is in '{StateNames.Of(sd.State)}' state");
+            _log.Write(level, $"deferring disarm - service '{sid}' is in '{StateNames.Of(sd.State)}' state");
             waitFor.Add(sid);
         }
         if (waitFor.Count > 0)
@@ -193,7 +193,7 @@ public sealed partial class Manager
         {
             bool freeze = disarm.Mode == "freeze" && sd.State is ServiceState.Started or ServiceState.Stopped
                 or ServiceState.RequestStop or ServiceState.RequestStart or ServiceState.RequestStartBalance;
-            if (freeze) _env.Log(LogLevel.Info, $"disarm: freezing service '{sid}' (was '{StateNames.Of(sd.State)}')");
+            if (freeze) _log.Write(LogLevel.Info, $"disarm: freezing service '{sid}' (was '{StateNames.Of(sd.State)}')");
             // Prune runtime data: only state, node, uid and maintenance node survive.
             sd.Target = null;
             sd.Timeout = null;
@@ -203,7 +203,7 @@ public sealed partial class Manager
             if (freeze)
             {
                 sd.State = ServiceState.Freeze;
-                sd.Uid = _env.NewUid();
+                sd.Uid = _node.Uids.NewUid();
             }
         }
 
@@ -211,7 +211,7 @@ public sealed partial class Manager
             .All(kv => LrmModeOf(kv.Key) == LrmModes.Disarm && _lrmModes.ContainsKey(kv.Key));
         if (allDisarmed && disarm.State != DisarmInfo.Disarmed)
         {
-            _env.Log(LogLevel.Info, "all LRMs disarmed, HA stack is now fully disarmed");
+            _log.Write(LogLevel.Info, "all LRMs disarmed, HA stack is now fully disarmed");
             _disarm = disarm with { State = DisarmInfo.Disarmed };
         }
         IsFullyDisarmed = _disarm!.State == DisarmInfo.Disarmed;

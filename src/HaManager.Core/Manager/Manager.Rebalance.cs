@@ -48,7 +48,7 @@ public sealed partial class Manager
         if (relative < _crs.Margin) return;
 
         string task = ServiceId.TypeOf(move.Leader) == "vm" ? "migrate" : "relocate";
-        _env.Log(LogLevel.Info,
+        _log.Write(LogLevel.Info,
             $"auto rebalance - {task} {move.Leader} to {move.Target} (expected change for imbalance from {CrsMath.FormatFixed2(imbalance)} to {CrsMath.FormatFixed2(move.ExpectedImbalance)})");
         QueueResourceMotion($"{task} {move.Leader} {move.Target}", task, move.Leader, move.Target);
     }

@@ -17,20 +17,20 @@ public sealed partial class Manager
     /// <summary>Round step 8 (second half): the legacy group configuration.</summary>
     private void ReadGroups()
     {
-        (_groups, _groupsDigest) = GroupsConfig.Parse(_env.ReadGroupConfig());
+        (_groups, _groupsDigest) = GroupsConfig.Parse(_node.Store.ReadGroupConfig());
     }
 
     /// <summary>Round step 11: apply the group failback override and recompile the rules if needed.</summary>
     private void UpdateRules(bool nodeListChanged)
     {
-        var rules = RulesConfig.Parse(_env.ReadRulesConfig());
+        var rules = RulesConfig.Parse(_node.Store.ReadRulesConfig());
         GroupConversion.ApplyFailbackOverride(_groups, _sc.Values);
         var digests = (rules.Digest, _groupsDigest);
         if (_compiledDigests == digests && !nodeListChanged) return;
 
         GroupConversion.AddGroupRules(rules, _groups, _sc, includeMissingGroups: true);
         var result = RuleCompiler.Run(rules, [.. _ns.Nodes]);
-        foreach (var message in result.Messages) _env.Log(LogLevel.Info, message);
+        foreach (var message in result.Messages) _log.Write(LogLevel.Info, message);
         _rules = new PlacementRules(result.Compiled);
         _compiledDigests = digests;
     }
@@ -38,22 +38,22 @@ public sealed partial class Manager
     /// <summary>Round step 7: while groups exist, count down and try to migrate them every sixth round.</summary>
     private void TryMigrateGroups(NodeInfo nodeInfo)
     {
-        var (groups, _) = GroupsConfig.Parse(_env.ReadGroupConfig());
+        var (groups, _) = GroupsConfig.Parse(_node.Store.ReadGroupConfig());
         if (groups.Count == 0) return;
         if (--_groupMigrationCountdown > 0) return;
         _groupMigrationCountdown = Constants.GroupMigrationRetryRounds;
 
-        _env.Log(LogLevel.Notice, "start ha group migration...");
+        _log.Write(LogLevel.Notice, "start ha group migration...");
         string? failure = CheckGroupMigrationPreconditions(nodeInfo) ?? MigrateGroups(groups);
         if (failure is null)
         {
-            _env.Log(LogLevel.Notice, "ha groups migration successful");
+            _log.Write(LogLevel.Notice, "ha groups migration successful");
             return;
         }
-        _env.Log(LogLevel.Err, $"abort ha groups migration: {failure}");
-        _env.Log(LogLevel.Err, "ha groups migration failed");
-        _env.Log(LogLevel.Notice,
-            $"retry ha groups migration in {Constants.GroupMigrationRetryRounds} rounds (~ {Constants.GroupMigrationRetryRounds * Constants.CrmRoundSeconds} seconds)");
+        _log.Write(LogLevel.Err, $"abort ha groups migration: {failure}");
+        _log.Write(LogLevel.Err, "ha groups migration failed");
+        _log.Write(LogLevel.Notice,
+            $"retry ha groups migration in {Constants.GroupMigrationRetryRounds} rounds (~ {Constants.GroupMigrationRetryRounds * _node.Budget.RoundSeconds} seconds)");
     }
 
     private string? CheckGroupMigrationPreconditions(NodeInfo nodeInfo)
@@ -63,18 +63,18 @@ public sealed partial class Manager
         foreach (var (node, state) in _ns.States)
         {
             if (node.Length == 0) return "node with empty name";
-            _env.Log(LogLevel.Notice, $"ha groups migration: node '{node}' is in state '{StateNames.Of(state)}'");
+            _log.Write(LogLevel.Notice, $"ha groups migration: node '{node}' is in state '{StateNames.Of(state)}'");
             if (state != NodeState.Online) return $"node '{node}' is not online";
 
-            var lrm = _env.ReadLrmStatus(node);
+            var lrm = _node.Store.ReadLrmStatus(node);
             if (lrm.State is null || lrm.Mode is null) return $"could not retrieve state for lrm '{node}'";
-            _env.Log(LogLevel.Notice, $"ha groups migration: lrm '{node}' is in state '{lrm.State}' and mode '{lrm.Mode}'");
+            _log.Write(LogLevel.Notice, $"ha groups migration: lrm '{node}' is in state '{lrm.State}' and mode '{lrm.Mode}'");
             bool idle = lrm.State == "wait_for_agent_lock" && !HasActiveServices(node);
             if (lrm.State != "active" && !idle) return $"lrm '{node}' is not in state 'active' or 'idle'";
             if (lrm.Mode != LrmModes.Active) return $"lrm '{node}' is not in mode 'active'";
 
-            if (_env.GetNodeVersion(node) is not { } version) return $"could not retrieve version from node '{node}'";
-            _env.Log(LogLevel.Notice, $"ha groups migration: node '{node}' has version '{version}'");
+            if (_node.Membership.GetNodeVersion(node) is not { } version) return $"could not retrieve version from node '{node}'";
+            _log.Write(LogLevel.Notice, $"ha groups migration: node '{node}' has version '{version}'");
             if (!GroupConversion.HasMinVersion(version, GroupConversion.MinimumVersion))
                 return $"node '{node}' needs at least pve-manager version '{GroupConversion.MinimumVersion}'";
         }
@@ -85,11 +85,11 @@ public sealed partial class Manager
 
     private string? MigrateGroups(SortedDictionary<string, HaGroup> groups)
     {
-        var config = _env.ReadServiceConfig();
-        var rules = RulesConfig.Parse(_env.ReadRulesConfig());
+        var config = _node.Store.ReadServiceConfig();
+        var rules = RulesConfig.Parse(_node.Store.ReadRulesConfig());
         GroupConversion.AddGroupRules(rules, groups, config, includeMissingGroups: false);
-        _env.WriteRulesConfig(RulesConfig.Write(rules));
-        _env.Log(LogLevel.Notice, "ha groups migration: migration to rules config successful");
+        _node.Store.WriteRulesConfig(RulesConfig.Write(rules));
+        _log.Write(LogLevel.Notice, "ha groups migration: migration to rules config successful");
 
         var changes = new Dictionary<string, ServiceConfigChange>(StringComparer.Ordinal);
         foreach (var (sid, cd) in config)
@@ -100,11 +100,11 @@ public sealed partial class Manager
             if (noFailback) set["failback"] = "0";
             changes[sid] = new ServiceConfigChange(set, ["group"]);
         }
-        _env.UpdateServiceConfig(changes);
-        _env.Log(LogLevel.Notice, "ha groups migration: migration to resources config successful");
+        _node.Store.UpdateServiceConfig(changes);
+        _log.Write(LogLevel.Notice, "ha groups migration: migration to resources config successful");
 
-        _env.DeleteGroupConfig();
-        _env.Log(LogLevel.Notice, "ha groups migration: group config deletion successful");
+        _node.Store.DeleteGroupConfig();
+        _log.Write(LogLevel.Notice, "ha groups migration: group config deletion successful");
         return null;
     }
 }

@@ -66,7 +66,7 @@ public sealed partial class Manager
         foreach (var (node, state) in _ns.States.ToList())
         {
             if (state != NodeState.Fence || fenced.ContainsKey(node)) continue;
-            _env.Log(LogLevel.Notice, $"node '{node}' in fence state but no services to-fence! admin interference?!");
+            _log.Write(LogLevel.Notice, $"node '{node}' in fence state but no services to-fence! admin interference?!");
             changed |= _ns.FenceNode(node);
         }
         return changed;
@@ -84,7 +84,7 @@ public sealed partial class Manager
         if (_crs.RebalanceOnStart && SelectNode(sid, sd, cd, SelectionPreference.BestScore) is { } selected)
         {
             bool isNew = selected != sd.Node;
-            _env.Log(LogLevel.Info,
+            _log.Write(LogLevel.Info,
                 $"service {sid}: re-balance selected {(isNew ? "new" : "current")} node {selected} for startup");
             if (isNew)
             {
@@ -100,7 +100,7 @@ public sealed partial class Manager
     {
         if (sd.Node != cd.Node)
         {
-            _env.Log(LogLevel.Info, $"fixup service '{sid}' location ({sd.Node} => {cd.Node})");
+            _log.Write(LogLevel.Info, $"fixup service '{sid}' location ({sd.Node} => {cd.Node})");
             sd.Node = cd.Node;
         }
         if (sd.Command is { } cmd)
@@ -112,8 +112,8 @@ public sealed partial class Manager
                 if (TryStartQueuedMotion(sid, sd, cmd, announce: false)) return;
             }
             else if (cmd.Verb == "stop")
-                _env.Log(LogLevel.Info, $"ignore service '{sid}' stop request - service already stopped");
-            else _env.Log(LogLevel.Err, $"unknown command '{cmd.Verb}' for service '{sid}'");
+                _log.Write(LogLevel.Info, $"ignore service '{sid}' stop request - service already stopped");
+            else _log.Write(LogLevel.Err, $"unknown command '{cmd.Verb}' for service '{sid}'");
         }
 
         if (cd.State == RequestedStates.Disabled) return;
@@ -128,7 +128,7 @@ public sealed partial class Manager
             ChangeServiceState(sid, sd, ServiceState.RequestStart, node: sd.Node);
             return;
         }
-        _env.Log(LogLevel.Err, $"service '{sid}' - unknown state '{cd.State}' in service configuration");
+        _log.Write(LogLevel.Err, $"service '{sid}' - unknown state '{cd.State}' in service configuration");
     }
 
     // §8.5
@@ -139,7 +139,7 @@ public sealed partial class Manager
             if (res.ExitCode == ExitCodes.Success) ChangeServiceState(sid, sd, ServiceState.Stopped);
             else
             {
-                _env.Log(LogLevel.Err, $"service '{sid}' stop failed (exit code {res.ExitCode})");
+                _log.Write(LogLevel.Err, $"service '{sid}' stop failed (exit code {res.ExitCode})");
                 ChangeServiceState(sid, sd, ServiceState.Error);
             }
             return;
@@ -159,16 +159,16 @@ public sealed partial class Manager
                     ChangeServiceState(sid, sd, onArrival, node: sd.Target);
                     return;
                 case ExitCodes.WrongNode:
-                    _env.Log(LogLevel.Err, $"service '{sid}' - migration failed: service registered on wrong node!");
+                    _log.Write(LogLevel.Err, $"service '{sid}' - migration failed: service registered on wrong node!");
                     ChangeServiceState(sid, sd, ServiceState.Error);
                     break;
                 case ExitCodes.Ignored:
-                    _env.Log(LogLevel.Info,
+                    _log.Write(LogLevel.Info,
                         $"service '{sid}' - rebalance-on-start request ignored - service already running");
                     ChangeServiceState(sid, sd, onArrival, node: sd.Node);
                     break;
                 default:
-                    _env.Log(LogLevel.Err, $"service '{sid}' - migration failed (exit code {res.ExitCode})");
+                    _log.Write(LogLevel.Err, $"service '{sid}' - migration failed (exit code {res.ExitCode})");
                     ChangeServiceState(sid, sd, onArrival, node: sd.Node);
                     return;
             }
@@ -194,7 +194,7 @@ public sealed partial class Manager
         }
         if (cd.State != RequestedStates.Started)
         {
-            _env.Log(LogLevel.Err, $"service '{sid}' - unknown state '{cd.State}' in service configuration");
+            _log.Write(LogLevel.Err, $"service '{sid}' - unknown state '{cd.State}' in service configuration");
             return;
         }
 
@@ -210,7 +210,7 @@ public sealed partial class Manager
             if (res.ExitCode == ExitCodes.Success)
             {
                 if (sd.FailedNodes is not null)
-                    _env.Log(LogLevel.Info,
+                    _log.Write(LogLevel.Info,
                         $"relocation policy successful for '{sid}' on node '{sd.Node}', failed nodes: {string.Join(", ", sd.FailedNodes)}");
                 sd.FailedNodes = null;
                 sd.Running = true;
@@ -223,11 +223,11 @@ public sealed partial class Manager
                 if (sd.FailedNodes.Count <= cd.MaxRelocate)
                 {
                     preference = SelectionPreference.TryNext;
-                    _env.Log(LogLevel.Warning, $"starting service {sid} on node '{sd.Node}' failed, relocating service.");
+                    _log.Write(LogLevel.Warning, $"starting service {sid} on node '{sd.Node}' failed, relocating service.");
                 }
                 else
                 {
-                    _env.Log(LogLevel.Err,
+                    _log.Write(LogLevel.Err,
                         $"recovery policy for service {sid} failed, entering error state. Failed nodes: {string.Join(", ", sd.FailedNodes)}");
                     ChangeServiceState(sid, sd, ServiceState.Error);
                     return;
@@ -236,7 +236,7 @@ public sealed partial class Manager
             else
             {
                 (sd.FailedNodes ??= []).Add(sd.Node);
-                _env.Log(LogLevel.Err, $"service '{sid}' got unrecoverable error (exit code {res.ExitCode})");
+                _log.Write(LogLevel.Err, $"service '{sid}' got unrecoverable error (exit code {res.ExitCode})");
                 ChangeServiceState(sid, sd, ServiceState.Error);
                 return;
             }
@@ -249,12 +249,12 @@ public sealed partial class Manager
             {
                 if (selected == fallback)
                 {
-                    _env.Log(LogLevel.Info, $"moving service '{sid}' back to '{selected}', node came back from maintenance.");
+                    _log.Write(LogLevel.Info, $"moving service '{sid}' back to '{selected}', node came back from maintenance.");
                     sd.MaintenanceNode = null;
                 }
                 else if (sd.Node != fallback)
                 {
-                    _env.Log(LogLevel.Info, $"dropping maintenance fallback node '{fallback}' for '{sid}'");
+                    _log.Write(LogLevel.Info, $"dropping maintenance fallback node '{fallback}' for '{sid}'");
                     sd.MaintenanceNode = null;
                 }
             }
@@ -263,15 +263,15 @@ public sealed partial class Manager
         }
 
         if (preference == SelectionPreference.TryNext && selected is null)
-            _env.Log(LogLevel.Warning,
+            _log.Write(LogLevel.Warning,
                 $"Start Error Recovery: Tried all available nodes for service '{sid}', retry start on current node. Tried nodes: {string.Join(", ", sd.FailedNodes!)}");
         if (sd.MaintenanceNode is not null && sd.MaintenanceNode == sd.Node && _ns.IsOnline(sd.Node))
         {
-            _env.Log(LogLevel.Info, $"service '{sid}': clearing stale maintenance node '{sd.Node}' setting (is current node)");
+            _log.Write(LogLevel.Info, $"service '{sid}': clearing stale maintenance node '{sd.Node}' setting (is current node)");
             sd.MaintenanceNode = null;
         }
         // A consumed result gets a fresh request so the LRM checks the service again next round.
-        if (res is not null) sd.Uid = _env.NewUid();
+        if (res is not null) sd.Uid = _node.Uids.NewUid();
     }
 
     /// <summary>Moves a started service on the CRM's own decision: VMs migrate live, everything else
@@ -280,12 +280,12 @@ public sealed partial class Manager
     {
         if (ServiceId.TypeOf(sid) == "vm")
         {
-            _env.Log(LogLevel.Info, $"migrate service '{sid}' to node '{target}' (running)");
+            _log.Write(LogLevel.Info, $"migrate service '{sid}' to node '{target}' (running)");
             ChangeServiceState(sid, sd, ServiceState.Migrate, node: sd.Node, target: target);
         }
         else
         {
-            _env.Log(LogLevel.Info, $"relocate service '{sid}' to node '{target}'");
+            _log.Write(LogLevel.Info, $"relocate service '{sid}' to node '{target}'");
             ChangeServiceState(sid, sd, ServiceState.Relocate, node: sd.Node, target: target);
         }
     }
@@ -297,15 +297,15 @@ public sealed partial class Manager
         string target = cmd.Argument;
         if (!_ns.IsOnline(target))
         {
-            _env.Log(LogLevel.Err, $"ignore service '{sid}' {cmd.Verb} request - node '{target}' not online");
+            _log.Write(LogLevel.Err, $"ignore service '{sid}' {cmd.Verb} request - node '{target}' not online");
             return false;
         }
         if (target == sd.Node)
         {
-            _env.Log(LogLevel.Info, $"ignore service '{sid}' {cmd.Verb} request - service already on node '{target}'");
+            _log.Write(LogLevel.Info, $"ignore service '{sid}' {cmd.Verb} request - service already on node '{target}'");
             return false;
         }
-        if (announce) _env.Log(LogLevel.Info, $"{cmd.Verb} service '{sid}' to node '{target}'");
+        if (announce) _log.Write(LogLevel.Info, $"{cmd.Verb} service '{sid}' to node '{target}'");
         ChangeServiceState(sid, sd, cmd.Verb == "migrate" ? ServiceState.Migrate : ServiceState.Relocate,
             node: sd.Node, target: target);
         return true;
@@ -321,18 +321,18 @@ public sealed partial class Manager
                 break;
             case "stop":
                 string timeout = cmd.Argument;
-                _env.Log(LogLevel.Info, IsZero(timeout)
+                _log.Write(LogLevel.Info, IsZero(timeout)
                     ? $"request immediate service hard-stop for service '{sid}'"
                     : $"request graceful stop with timeout '{timeout}' for service '{sid}'");
                 ChangeServiceState(sid, sd, ServiceState.RequestStop, timeout: timeout);
                 // Persist the stop so that the service stays stopped.
-                _env.UpdateServiceConfig(new Dictionary<string, ServiceConfigChange>(StringComparer.Ordinal)
+                _node.Store.UpdateServiceConfig(new Dictionary<string, ServiceConfigChange>(StringComparer.Ordinal)
                 {
                     [sid] = new(new Dictionary<string, string> { ["state"] = RequestedStates.Stopped }, []),
                 });
                 break;
             default:
-                _env.Log(LogLevel.Err, $"unknown command '{cmd.Verb}' for service '{sid}'");
+                _log.Write(LogLevel.Err, $"unknown command '{cmd.Verb}' for service '{sid}'");
                 break;
         }
     }
@@ -366,7 +366,7 @@ public sealed partial class Manager
         string? recoveryNode = SelectNode(sid, sd, cd, SelectionPreference.BestScore);
         if (recoveryNode is null)
         {
-            _env.Log(LogLevel.Err,
+            _log.Write(LogLevel.Err,
                 $"recovering service '{sid}' from fenced node '{fenced}' failed, no recovery node found");
             if (cd.State == RequestedStates.Disabled)
             {
@@ -376,13 +376,13 @@ public sealed partial class Manager
             return;
         }
 
-        _env.Log(LogLevel.Info, recoveryNode == fenced
+        _log.Write(LogLevel.Info, recoveryNode == fenced
             ? $"recover service '{sid}' to previous failed and fenced node '{fenced}' again"
             : $"recover service '{sid}' from fenced node '{fenced}' to node '{recoveryNode}'");
-        string? removed = _env.GetResourceAgent(ServiceId.TypeOf(sid))?.RemoveLocks(sid, RemovableLocks);
+        string? removed = _node.Agents.For(ServiceId.TypeOf(sid))?.RemoveLocks(sid, RemovableLocks);
         if (removed is not null)
-            _env.Log(LogLevel.Warning, $"removed leftover lock '{removed}' from recovered service '{sid}' to allow its start.");
-        _env.StealService(sid, fenced, recoveryNode);
+            _log.Write(LogLevel.Warning, $"removed leftover lock '{removed}' from recovered service '{sid}' to allow its start.");
+        _node.Store.StealService(sid, fenced, recoveryNode, _managerLease);
         sd.Node = recoveryNode;
         cd.Node = recoveryNode;
         ChangeServiceState(sid, sd, cd.State == RequestedStates.Started ? ServiceState.Started : ServiceState.RequestStop,

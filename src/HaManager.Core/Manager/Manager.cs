@@ -17,7 +17,9 @@ public sealed partial class Manager
     /// <summary>Upper bound of service-state passes per round; reaching it means the machine loops.</summary>
     private const int MaxPassesPerRound = 1000;
 
-    private readonly IHaEnvironment _env;
+    private readonly HaNode _node;
+    private readonly IHaLog _log;
+    private LockLease _managerLease = new(LockNames.Manager, 0);
     private readonly NodeStatusTracker _ns;
     private readonly SortedMap<ServiceStatusEntry> _ss;
     private SortedDictionary<string, bool>? _nodeRequest;
@@ -32,17 +34,18 @@ public sealed partial class Manager
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
 
     /// <summary>Takes over the persisted manager status. Throws if it cannot be read.</summary>
-    public Manager(IHaEnvironment env)
+    public Manager(HaNode node)
     {
-        _env = env;
-        var persisted = env.ReadManagerStatus();
-        _ns = new NodeStatusTracker(env, persisted.NodeStatus);
+        _node = node;
+        _log = node.Log;
+        var persisted = node.Store.ReadManagerStatus();
+        _ns = new NodeStatusTracker(node, persisted.NodeStatus);
         _ss = persisted.ServiceStatus;
         _nodeRequest = persisted.NodeRequest;
         _disarm = persisted.Disarm;
-        _crs = Scheduling.CrsSettings.From(env.GetDatacenterSettings());
+        _crs = Scheduling.CrsSettings.From(node.Store.GetDatacenterSettings());
         _schedulerMode = _crs.Mode;
-        if (_schedulerMode != "basic") env.Log(LogLevel.Info, $"using scheduler mode '{_schedulerMode}'");
+        if (_schedulerMode != "basic") _log.Write(LogLevel.Info, $"using scheduler mode '{_schedulerMode}'");
     }
 
     /// <summary>True iff the last round found the HA stack fully disarmed.</summary>
@@ -55,30 +58,33 @@ public sealed partial class Manager
     public IReadOnlyDictionary<string, ServiceStatusEntry> ServiceStatus => _ss;
 
 
-    /// <summary>One manager round in the exact step order of crm-manager §5.</summary>
-    public void ManageRound()
+    /// <summary>One manager round in the exact step order of crm-manager §5. <paramref name="managerLease"/>
+    /// is the master's current hold on the manager lock: the status write and service stealing are
+    /// conditional on it.</summary>
+    public void ManageRound(LockLease managerLease)
     {
-        var nodeInfo = _env.GetNodeInfo();
+        _managerLease = managerLease;
+        var nodeInfo = _node.Membership.GetNodeInfo();
         bool nodeListChanged = _ns.NodeListChanged(nodeInfo);
         ReadLrmStatuses();
         _ns.Update(nodeInfo, _lrmModes, _releasedForDisarm);
 
-        var localState = _ns.Get(_env.NodeName);
+        var localState = _ns.Get(_node.Name);
         if (localState != NodeState.Online && localState != NodeState.Maintenance)
         {
-            _env.Log(LogLevel.Info, "master seems offline");
+            _log.Write(LogLevel.Info, "master seems offline");
             return;
         }
 
-        _crs = Scheduling.CrsSettings.From(_env.GetDatacenterSettings());
+        _crs = Scheduling.CrsSettings.From(_node.Store.GetDatacenterSettings());
         if (_crs.Mode != _schedulerMode)
         {
-            _env.Log(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{_crs.Mode}'");
+            _log.Write(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{_crs.Mode}'");
             _schedulerMode = _crs.Mode;
         }
         TryMigrateGroups(nodeInfo);
 
-        _sc = _env.ReadServiceConfig();
+        _sc = _node.Store.ReadServiceConfig();
         ReadGroups();
         if (_disarm is null)
         {
@@ -108,7 +114,7 @@ public sealed partial class Manager
         var results = new Dictionary<string, LrmResult>(StringComparer.Ordinal);
         foreach (var node in _ns.Nodes.ToList())
         {
-            var lrm = _env.ReadLrmStatus(node);
+            var lrm = _node.Store.ReadLrmStatus(node);
             foreach (var (uid, result) in lrm.Results) results.TryAdd(uid, result);
             modes[node] = lrm.Mode ?? LrmModes.Active;
             if (lrm.Mode == LrmModes.Disarm && lrm.State == "wait_for_agent_lock") released.Add(node);
@@ -125,12 +131,12 @@ public sealed partial class Manager
         foreach (var (sid, cd) in _sc)
         {
             if (_ss.ContainsKey(sid) || cd.State == RequestedStates.Ignored) continue;
-            _env.Log(LogLevel.Info, $"adding new service '{sid}' on node '{cd.Node}'");
+            _log.Write(LogLevel.Info, $"adding new service '{sid}' on node '{cd.Node}'");
             _ss[sid] = new ServiceStatusEntry
             {
                 State = cd.State == RequestedStates.Started ? ServiceState.RequestStart : ServiceState.RequestStop,
                 Node = cd.Node,
-                Uid = _env.NewUid(),
+                Uid = _node.Uids.NewUid(),
             };
         }
     }
@@ -142,7 +148,7 @@ public sealed partial class Manager
             string? reason = !_sc.TryGetValue(sid, out var cd) ? "no config"
                 : cd.State == RequestedStates.Ignored ? "ignored state requested" : null;
             if (reason is null) continue;
-            _env.Log(LogLevel.Info, $"removing stale service '{sid}' ({reason})");
+            _log.Write(LogLevel.Info, $"removing stale service '{sid}' ({reason})");
             _ss.Remove(sid);
             _startFailedOn.Remove(sid);
         }
@@ -152,23 +158,23 @@ public sealed partial class Manager
     private void RebuildUsage()
     {
         var online = _ns.States.Where(kv => kv.Value == NodeState.Online).Select(kv => kv.Key).ToList();
-        _usage = Scheduling.UsageBuilder.Build(_crs.Mode, online, _ss, _env.GetServiceStats(),
-            dynamic => dynamic ? _env.GetDynamicNodeStats() : _env.GetStaticNodeStats(), _env.Log);
+        _usage = Scheduling.UsageBuilder.Build(_crs.Mode, online, _ss, _node.Store.GetServiceStats(),
+            dynamic => dynamic ? _node.Store.GetDynamicNodeStats() : _node.Store.GetStaticNodeStats(), _log.Write);
     }
 
     private void WriteStatus()
     {
         var status = new ManagerStatus
         {
-            MasterNode = _env.NodeName,
+            MasterNode = _node.Name,
             NodeStatus = new SortedDictionary<string, NodeState>(
                 _ns.States.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal),
             ServiceStatus = _ss,
-            Timestamp = _env.Now,
+            Timestamp = _node.Clock.WallSeconds,
             NodeRequest = _nodeRequest,
             Disarm = _disarm,
         };
-        _env.WriteManagerStatus(status);
+        _node.Store.WriteManagerStatus(status, _managerLease);
     }
 
     /// <summary>The configuration the state machine sees for a service missing from SC (only possible
@@ -199,14 +205,14 @@ public sealed partial class Manager
 
         _usage.RemoveServiceUsage(sid);
         Scheduling.UsageBuilder.Add(_usage, sid, sd);
-        sd.Uid = _env.NewUid();
+        sd.Uid = _node.Uids.NewUid();
 
         var parameters = new List<string>(3);
         if (node is not null) parameters.Add($"node = {node}");
         if (target is not null) parameters.Add($"target = {target}");
         if (timeout is not null) parameters.Add($"timeout = {timeout}");
         string suffix = parameters.Count == 0 ? "" : $"  ({string.Join(", ", parameters)})";
-        _env.Log(LogLevel.Info,
+        _log.Write(LogLevel.Info,
             $"service '{sid}': state changed from '{StateNames.Of(old)}' to '{StateNames.Of(next)}'{suffix}");
     }
 }

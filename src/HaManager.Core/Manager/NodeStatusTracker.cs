@@ -13,7 +13,8 @@ namespace HaManager.Core.Manager;
 /// </summary>
 public sealed class NodeStatusTracker
 {
-    private readonly IHaEnvironment _env;
+    private readonly HaNode _node;
+    private readonly IHaLog _log;
     private readonly SortedDictionary<string, NodeState> _states;
     private readonly Dictionary<string, long> _lastOnline = new(StringComparer.Ordinal);
 
@@ -22,9 +23,10 @@ public sealed class NodeStatusTracker
     private readonly HashSet<string> _unprotected = new(StringComparer.Ordinal);
 
     /// <summary>Takes over the persisted node states of a previous master (timers start empty).</summary>
-    public NodeStatusTracker(IHaEnvironment env, SortedDictionary<string, NodeState> persisted)
+    public NodeStatusTracker(HaNode node, SortedDictionary<string, NodeState> persisted)
     {
-        _env = env;
+        _node = node;
+        _log = node.Log;
         _states = new SortedDictionary<string, NodeState>(persisted, StringComparer.Ordinal);
     }
 
@@ -59,7 +61,7 @@ public sealed class NodeStatusTracker
     {
         _unprotected.Clear();
         _unprotected.UnionWith(unprotected ?? []);
-        long now = _env.Now;
+        long now = _node.Clock.MonotonicSeconds;
         var online = info.Online.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
         foreach (var node in online)
         {
@@ -90,7 +92,7 @@ public sealed class NodeStatusTracker
                 case NodeState.Gone when IsOfflineDelayed(node, Constants.GoneNodeForgetSeconds):
                     _states.Remove(node);
                     _lastOnline.Remove(node);
-                    _env.Log(LogLevel.Notice, $"deleting gone node '{node}', not a cluster member anymore.");
+                    _log.Write(LogLevel.Notice, $"deleting gone node '{node}', not a cluster member anymore.");
                     break;
             }
         }
@@ -101,19 +103,19 @@ public sealed class NodeStatusTracker
 
     /// <summary>True iff the node has not been seen online for <paramref name="delay"/> seconds; the
     /// first call for a node never seen by this master arms the timer (crm-manager §6.3).</summary>
-    public bool IsOfflineDelayed(string node, long delay = Constants.FenceDelaySeconds)
+    public bool IsOfflineDelayed(string node, long? delay = null)
     {
         if (Get(node) == NodeState.Online) return false;
         // A node that has not re-armed may be running services without watchdog: it is never declared
         // dead by timeout; its services wait for it to rejoin (and re-arm) instead of being fenced.
         if (IsUnprotected(node)) return false;
-        long now = _env.Now;
+        long now = _node.Clock.MonotonicSeconds;
         if (!_lastOnline.TryGetValue(node, out long last))
         {
             _lastOnline[node] = now;
             return false;
         }
-        return now - last >= delay;
+        return now - last >= (delay ?? _node.Budget.FenceDelaySeconds);
     }
 
     /// <summary>Marks the node for fencing and tries to fence it by taking its agent lock
@@ -123,20 +125,20 @@ public sealed class NodeStatusTracker
         if (Get(node) != NodeState.Fence)
         {
             Set(node, NodeState.Fence);
-            _env.SendFenceNotification("FENCE", $"Try to fence node '{node}'", node);
+            _log.SendFenceNotification("FENCE", $"Try to fence node '{node}'", node);
         }
         if (IsUnprotected(node))
         {
             if (_reportedUnprotected.Add(node))
-                _env.Log(LogLevel.Notice,
+                _log.Write(LogLevel.Notice,
                     $"node '{node}' released its agent lock for disarming, its lock proves nothing - not fencing it until it reports again");
             return false;
         }
-        if (!_env.TryGetAgentLock(node)) return false;
+        if (_node.Locks.TryAcquire(LockNames.Agent(node)) is null) return false;
         string acknowledged = $"fencing: acknowledged - got agent lock for node '{node}'";
-        _env.Log(LogLevel.Info, acknowledged);
+        _log.Write(LogLevel.Info, acknowledged);
         Set(node, NodeState.Unknown);
-        _env.SendFenceNotification("SUCCEED", acknowledged, node);
+        _log.SendFenceNotification("SUCCEED", acknowledged, node);
         return true;
     }
 
@@ -145,7 +147,7 @@ public sealed class NodeStatusTracker
         var old = Get(node);
         _states[node] = state;
         if (old == state) return;
-        _env.Log(LogLevel.Info,
+        _log.Write(LogLevel.Info,
             $"node '{node}': state changed from '{StateNames.Of(old)}' => '{StateNames.Of(state)}'");
     }
 }

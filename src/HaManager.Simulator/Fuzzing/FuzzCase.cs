@@ -21,7 +21,7 @@ public sealed record FuzzCase(ulong Seed, ScenarioInput Input)
         {
             Name = Input.Name, Hardware = Input.Hardware, Services = Input.Services, Datacenter = Input.Datacenter,
             RulesConfig = Input.RulesConfig, StaticServiceStats = Input.StaticServiceStats,
-            DynamicServiceStats = Input.DynamicServiceStats, Commands = commands,
+            DynamicServiceStats = Input.DynamicServiceStats, JobDurations = Input.JobDurations, Commands = commands,
         };
         return this with { Input = input };
     }

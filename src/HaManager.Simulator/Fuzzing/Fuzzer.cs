@@ -17,7 +17,7 @@ public sealed record FuzzResult(FuzzCase Case, Violation? Violation, string Log,
 /// <see cref="InvariantChecker"/>, shrinks a failing timeline and writes it as an upstream-format scenario
 /// directory. The same seed gives the same log on every machine.
 /// </summary>
-public sealed class Fuzzer(FuzzOptions options, Func<SimEnvironment, IHaEnvironment>? decorate = null)
+public sealed class Fuzzer(FuzzOptions options, Func<HaNode, HaNode>? decorate = null)
 {
     /// <summary>Upper bound of replays spent shrinking one failure.</summary>
     public int ShrinkBudget { get; init; } = 150;
@@ -26,7 +26,7 @@ public sealed class Fuzzer(FuzzOptions options, Func<SimEnvironment, IHaEnvironm
     public FuzzResult Run(FuzzCase fuzzCase)
     {
         var checker = new InvariantChecker();
-        var sim = new Simulation(fuzzCase.Input, new SimulationOptions { Observer = checker, DecorateEnvironment = decorate });
+        var sim = new Simulation(fuzzCase.Input, new SimulationOptions { Observer = checker, DecorateNode = decorate });
         sim.Run();
         checker.CheckLiveness(sim);
         return new FuzzResult(fuzzCase, checker.Violation, sim.LogText, sim.ExecutedBatches);
@@ -93,6 +93,7 @@ public sealed class Fuzzer(FuzzOptions options, Func<SimEnvironment, IHaEnvironm
                 return node;
             }), options));
         if (input.RulesConfig is { } rules) File.WriteAllText(Path.Combine(dir, "rules_config"), rules);
+        if (input.JobDurations is { } jd) File.WriteAllText(Path.Combine(dir, "job_durations"), JsonSerializer.Serialize(jd, options));
         if (input.StaticServiceStats is { } st) File.WriteAllText(Path.Combine(dir, "static_service_stats"), JsonSerializer.Serialize(st, options));
         if (input.DynamicServiceStats is { } dy) File.WriteAllText(Path.Combine(dir, "dynamic_service_stats"), JsonSerializer.Serialize(dy, options));
         File.WriteAllText(Path.Combine(dir, "service_config"), JsonSerializer.Serialize(input.Services, options));

@@ -180,7 +180,9 @@ public sealed class InvariantChecker : ISimulationObserver
     /// <summary>How long after every fault healed a started service must run again: a new master waits for
     /// the old manager lock to expire, fences after the fence delay, waits for the dead node's agent lock
     /// to expire, and its LRM may wait for its own lock after the master held it; plus rounds to act.</summary>
-    public static int LivenessBoundSeconds =>
-        HaManager.Core.Constants.LockTimeoutSeconds * 2 + HaManager.Core.Constants.FenceDelaySeconds
-        + HaManager.Core.Constants.WatchdogTimeoutSeconds + 5 * 20;
+    public static int LivenessBoundSeconds => LivenessBound(HaManager.Core.SafetyBudget.Pmxcfs);
+
+    /// <summary>The liveness bound of a budget (see <see cref="LivenessBoundSeconds"/>).</summary>
+    public static int LivenessBound(HaManager.Core.SafetyBudget budget) =>
+        budget.LockLifetimeSeconds * 2 + budget.FenceDelaySeconds + budget.WatchdogClientTimeoutSeconds + 5 * 20;
 }

@@ -14,7 +14,7 @@ public class LrmDaemonTests
     {
         var env = new FakeEnvironment("node1").WithService(sid, "node1", maxRestart: maxRestart).WithNodesOnline()
             .WithStatus(sid, state, "node1");
-        return (new LrmDaemon(env, new LrmStartupGate()), env);
+        return (new LrmDaemon(env.Node, new LrmStartupGate()), env);
     }
 
     private static LrmResult? ResultFor(FakeEnvironment env, string sid)
@@ -112,9 +112,9 @@ public class LrmDaemonTests
         lrm.DoOneIteration();
         lrm.ShutdownRequest();
         Assert.That(lrm.Mode, Is.EqualTo(LrmModes.Restart));
-        Assert.That(lrm.DoOneIteration(), Is.True, "still has an active service");
+        Assert.That(lrm.DoOneIteration().Exit, Is.False, "still has an active service");
         env.Status.ServiceStatus["vm:100"].State = ServiceState.Freeze;
-        Assert.That(lrm.DoOneIteration(), Is.False);
+        Assert.That(lrm.DoOneIteration().Exit, Is.True);
         Assert.That(env.OpenWatchdogs, Is.Empty, "the watchdog is closed cleanly");
         Assert.That(env.Agent.Running, Does.Contain("vm:100"), "a restart does not stop services");
     }

@@ -20,7 +20,7 @@ public class NodeStatusTrackerTests
         var env = new FakeEnvironment();
         var map = new SortedDictionary<string, NodeState>(StringComparer.Ordinal);
         foreach (var (n, s) in states) map[n] = s;
-        return (new NodeStatusTracker(env, map), env);
+        return (new NodeStatusTracker(env.Node, map), env);
     }
 
     [Test]

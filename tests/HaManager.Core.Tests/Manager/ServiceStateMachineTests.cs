@@ -12,8 +12,8 @@ public class ServiceStateMachineTests
 {
     private static (FakeEnvironment Env, ServiceStatusEntry Entry) Round(FakeEnvironment env, string sid)
     {
-        var manager = new MgrManager(env);
-        manager.ManageRound();
+        var manager = new MgrManager(env.Node);
+        manager.ManageRound(FakeEnvironment.ManagerLease);
         return (env, env.Status.ServiceStatus[sid]);
     }
 
@@ -186,20 +186,20 @@ public class ServiceStateMachineTests
     public void Service_of_a_node_offline_for_60_seconds_is_fenced_and_recovered_once_the_lock_is_ours()
     {
         var env = Cluster().WithService("vm:100", "node3").WithStatus("vm:100", ServiceState.Started, "node3");
-        var manager = new MgrManager(env);
-        manager.ManageRound(); // node3 seen online
+        var manager = new MgrManager(env.Node);
+        manager.ManageRound(FakeEnvironment.ManagerLease); // node3 seen online
         env.Online["node3"] = false;
         env.Now += 59;
-        manager.ManageRound();
+        manager.ManageRound(FakeEnvironment.ManagerLease);
         Assert.That(env.Status.ServiceStatus["vm:100"].State, Is.EqualTo(ServiceState.Started), "59 s is not yet dead");
         env.Now += 1;
-        manager.ManageRound();
+        manager.ManageRound(FakeEnvironment.ManagerLease);
         Assert.That(env.Status.ServiceStatus["vm:100"].State, Is.EqualTo(ServiceState.Fence));
         Assert.That(env.Status.NodeStatus["node3"], Is.EqualTo(NodeState.Fence));
 
         env.FreeAgentLocks.Add("node3");
         env.Now += 20;
-        manager.ManageRound();
+        manager.ManageRound(FakeEnvironment.ManagerLease);
         var sd = env.Status.ServiceStatus["vm:100"];
         Assert.That(sd.State, Is.EqualTo(ServiceState.Started));
         Assert.That(sd.Node, Is.EqualTo("node1"), "least loaded online node, ties by name");
@@ -244,7 +244,7 @@ public class ServiceStateMachineTests
     public void Removing_the_configuration_drops_the_service()
     {
         var env = Cluster().WithStatus("vm:100", ServiceState.Started, "node1");
-        new MgrManager(env).ManageRound();
+        new MgrManager(env.Node).ManageRound(FakeEnvironment.ManagerLease);
         Assert.That(env.Status.ServiceStatus, Does.Not.ContainKey("vm:100"));
         Assert.That(env.Lines, Does.Contain("info: removing stale service 'vm:100' (no config)"));
     }

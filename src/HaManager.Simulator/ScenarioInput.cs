@@ -60,6 +60,10 @@ public sealed class ScenarioInput
     /// <summary>Raw <c>groups</c> text, or null.</summary>
     public string? GroupsConfig { get; set; }
 
+    /// <summary>For a scenario that shows a run ending in an error: the start of that error (YAML
+    /// <c>expected_fatal</c>); null for a scenario that must end normally.</summary>
+    public string? ExpectedFatal { get; set; }
+
     /// <summary>The expected log, or null.</summary>
     public string? ExpectedLog { get; set; }
 

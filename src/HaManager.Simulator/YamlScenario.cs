@@ -28,7 +28,10 @@ namespace HaManager.Simulator;
 ///   vm:101: { maxcpu: 2, maxmem: 4294967296 }
 /// dynamic_stats:    # sid → {cpu, mem (bytes)}; default 2 cores / 2 GiB per static entry
 ///   vm:101: { cpu: 1.5, mem: 2147483648 }
+/// job_durations:    # sid → seconds its migrate/relocate jobs take (default: they finish at once)
+///   vm:101: 30
 /// manager_status: '{"...": "..."}'   # pre-seeded manager status JSON
+/// expected_fatal: loop took too long   # only for a scenario that shows a run ending in an error
 /// commands:         # batches; batch k runs at 20 + 100·(k−1) s unless delays intervene
 ///   - [power node1 on, power node2 on, power node3 on]
 ///   - [network node3 off]
@@ -53,6 +56,8 @@ public static class YamlScenario
         public string? Groups { get; set; }
         public Dictionary<string, Dictionary<string, double>>? StaticStats { get; set; }
         public Dictionary<string, Dictionary<string, double>>? DynamicStats { get; set; }
+        public Dictionary<string, long>? JobDurations { get; set; }
+        public string? ExpectedFatal { get; set; }
         public List<List<string>>? Commands { get; set; }
         public string? ExpectedLog { get; set; }
     }
@@ -91,7 +96,10 @@ public static class YamlScenario
         }
         if (doc.Commands is null) throw new ScenarioLoadException($"{name}: 'commands' is required");
 
-        var input = new ScenarioInput { Name = name, Commands = doc.Commands, ExpectedLog = doc.ExpectedLog };
+        var input = new ScenarioInput
+        {
+            Name = name, Commands = doc.Commands, ExpectedLog = doc.ExpectedLog, ExpectedFatal = doc.ExpectedFatal,
+        };
         if (doc.Nodes is { Count: > 0 })
         {
             input.Hardware = new SortedDictionary<string, NodeHardwareInput>(StringComparer.Ordinal);
@@ -117,6 +125,13 @@ public static class YamlScenario
         input.GroupsConfig = doc.Groups;
         input.StaticServiceStats = doc.StaticStats;
         input.DynamicServiceStats = doc.DynamicStats;
+        if (doc.JobDurations is { } durations)
+        {
+            foreach (var (sid, seconds) in durations)
+                if (seconds is < 0 or > 3600)
+                    throw new ScenarioLoadException($"{name}: job_durations: '{sid}': a job duration is a whole number of seconds from 0 to 3600");
+            input.JobDurations = new Dictionary<string, long>(durations, StringComparer.Ordinal);
+        }
         return input;
     }
 

@@ -47,7 +47,12 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
     public LockLease? TryAcquire(string name) =>
         (name == LockNames.Manager || name == LockNames.Agent(NodeName) ? IsQuorate()
             : FreeAgentLocks.Any(n => LockNames.Agent(n) == name)) ? new LockLease(name, 1) : null;
-    public LockLease? TryAcquireRepeatedly(string name) => TryAcquire(name);
+    public LockLease? TryAcquireRepeatedly(string name)
+    {
+        LockAttempts++;
+        return TryAcquire(name);
+    }
+    public int LockAttempts { get; private set; }
     public bool Release(string name) => true;
 
     private void CheckStore()
@@ -95,8 +100,26 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
     public string Open() { OpenWatchdogs.Add("wd"); return "wd"; }
     public void Update(string handle) { }
     public void Close(string handle) => OpenWatchdogs.Remove(handle);
-    public int MaxWorkers => 0;
-    public void Start(ResourceJob job, Func<int> work) => _finished.Add(new JobCompletion(job.Sid, work()));
+    public int MaxWorkers { get; set; }
+
+    /// <summary>When set, started jobs wait for <see cref="FinishHeldJobs"/> (a slow job on a real node).</summary>
+    public bool HoldJobs { get; set; }
+    public List<(ResourceJob Job, Func<int> Work)> HeldJobs { get; } = [];
+    public List<ResourceJob> StartedJobs { get; } = [];
+
+    public void Start(ResourceJob job, Func<int> work)
+    {
+        StartedJobs.Add(job);
+        if (HoldJobs) HeldJobs.Add((job, work));
+        else _finished.Add(new JobCompletion(job.Sid, work()));
+    }
+
+    /// <summary>Runs every held job now; the LRM collects them in its next pass.</summary>
+    public void FinishHeldJobs()
+    {
+        foreach (var (job, work) in HeldJobs) _finished.Add(new JobCompletion(job.Sid, work()));
+        HeldJobs.Clear();
+    }
     public IReadOnlyList<JobCompletion> CollectFinished()
     {
         var done = _finished.ToList();

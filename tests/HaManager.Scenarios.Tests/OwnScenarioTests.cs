@@ -32,6 +32,8 @@ public class OwnScenarioTests
         }
         Assert.That(input.ExpectedLog, Is.Not.Null, $"{name}.yaml has no expected_log; run with HAMANAGER_UPDATE_GOLDEN=1");
         Assert.That(LogDiff.FirstDifference(input.ExpectedLog!, log), Is.Null, $"{path} differs");
-        Assert.That(log, Does.EndWith("hardware: exit simulation - done\n"), "every own scenario ends normally");
+        if (input.ExpectedFatal is { } fatal)
+            Assert.That(log, Does.Contain($"hardware: exit simulation - {fatal}"), "the scenario ends with the error it declares");
+        else Assert.That(log, Does.EndWith("hardware: exit simulation - done\n"), "every own scenario ends normally");
     }
 }

@@ -114,12 +114,12 @@ public sealed partial class LrmDaemon
             // A pending move of this node must run first: the master defers the disarm until it is done,
             // and a node that released its lock before may run the service unprotected (spec open
             // question 4; found by the fuzzer as a split brain once that node was cut off).
-            T.When("disarm mode, no pending move, no jobs", () => Mode == LrmModes.Disarm && !HasPendingMove() && RunWorkers() == 0, () =>
+            T.When("disarm mode, no pending move, no jobs", () => Mode == LrmModes.Disarm && !HasPendingMove() && OutstandingJobs == 0, () =>
             {
                 _log.Write(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
                 ReleaseForDisarm();
             }),
-            T.When("no local service and no jobs", () => !HasConfiguredServiceOnLocalNode() && RunWorkers() == 0,
+            T.When("no local service and no jobs", () => !HasConfiguredServiceOnLocalNode() && OutstandingJobs == 0,
                 CountIdleRound),
             T.Otherwise("busy", () => _activeIdleRounds = 0))
         .In(LrmState.Maintenance,
@@ -129,12 +129,12 @@ public sealed partial class LrmDaemon
                 SetState(LrmState.LostAgentLock);
             }),
             T.When("disarm mode, nothing active, no jobs",
-                () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && !HasServiceFailedToStop() && RunWorkers() == 0, () =>
+                () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && !HasServiceFailedToStop() && OutstandingJobs == 0, () =>
                 {
                     _log.Write(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
                     ReleaseForDisarm();
                 }),
-            T.When("services still moving (or not stopped)", () => ActiveServiceCount() > 0 || HasServiceFailedToStop() || RunWorkers() > 0, () =>
+            T.When("services still moving (or not stopped)", () => ActiveServiceCount() > 0 || HasServiceFailedToStop() || OutstandingJobs > 0, () =>
             {
                 if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
             }),

@@ -108,6 +108,11 @@ public static class TimelineGenerator
         batches.Add(["delay 200"]);
         batches.Add([FuzzCase.HealMarker]);
         input.Commands = batches;
+        // Drawn last, so the timelines of earlier seeds stay as they were: slow migrations, which keep a
+        // job running (and the service where it was) across several LRM rounds.
+        if (rng.Chance(0.3))
+            input.JobDurations = configured.Where(_ => rng.Chance(0.5))
+                .ToDictionary(sid => sid, _ => (long)rng.Pick([5, 15, 30, 60]), StringComparer.Ordinal);
         return new FuzzCase(seed, input);
     }
 

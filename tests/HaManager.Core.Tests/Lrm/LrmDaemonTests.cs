@@ -118,4 +118,55 @@ public class LrmDaemonTests
         Assert.That(env.OpenWatchdogs, Is.Empty, "the watchdog is closed cleanly");
         Assert.That(env.Agent.Running, Does.Contain("vm:100"), "a restart does not stop services");
     }
+
+    [Test]
+    public void A_slow_job_does_not_stall_the_iteration_and_its_result_comes_in_a_later_pass()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started);
+        env.HoldJobs = true;
+        lrm.DoOneIteration();
+        Assert.That(env.HeldJobs, Has.Count.EqualTo(1), "the start was handed to the runner");
+        Assert.That(ResultFor(env, "vm:100"), Is.Null, "no result before the job finished");
+        int renewals = env.LockAttempts;
+        env.Now += 10;
+        lrm.DoOneIteration();
+        lrm.DoOneIteration();
+        Assert.That(env.LockAttempts, Is.GreaterThan(renewals), "the agent lock is renewed while the job runs");
+        Assert.That(env.StartedJobs, Has.Count.EqualTo(1), "a running job is never started again");
+        env.FinishHeldJobs();
+        lrm.DoOneIteration();
+        Assert.That(ResultFor(env, "vm:100")?.ExitCode, Is.EqualTo(ExitCodes.Success));
+        Assert.That(env.Agent.Starts, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void At_most_max_workers_jobs_run_at_once_and_the_rest_follow()
+    {
+        var env = new FakeEnvironment("node1").WithNodesOnline();
+        foreach (var sid in new[] { "vm:101", "vm:102", "vm:103" })
+            env.WithService(sid, "node1").WithStatus(sid, ServiceState.Started, "node1");
+        env.HoldJobs = true;
+        env.MaxWorkers = 2;
+        var lrm = new LrmDaemon(env.Node, new LrmStartupGate());
+        lrm.DoOneIteration();
+        Assert.That(env.HeldJobs.Select(j => j.Job.Sid), Is.EqualTo(new[] { "vm:101", "vm:102" }));
+        env.FinishHeldJobs();
+        lrm.DoOneIteration();
+        Assert.That(env.HeldJobs.Select(j => j.Job.Sid), Is.EqualTo(new[] { "vm:103" }), "the waiting job starts once a worker is free");
+        env.FinishHeldJobs();
+        lrm.DoOneIteration();
+        Assert.That(env.Agent.Running, Is.EquivalentTo(new[] { "vm:101", "vm:102", "vm:103" }));
+    }
+
+    [Test]
+    public void Iterations_ask_for_their_round_instead_of_sleeping()
+    {
+        var (lrm, env) = Lrm("vm:100", ServiceState.Started);
+        long start = env.Now;
+        var next = lrm.DoOneIteration();
+        Assert.That(next.Exit, Is.False);
+        Assert.That(next.AtMonotonicSeconds, Is.EqualTo(start + SafetyBudget.Pmxcfs.RoundSeconds), "an active round lasts R from its start");
+        var idle = new LrmDaemon(new FakeEnvironment("node2").WithNodesOnline().Node, new LrmStartupGate()).DoOneIteration();
+        Assert.That(idle.AfterSeconds, Is.EqualTo(SafetyBudget.Pmxcfs.IdleSleepSeconds), "an idle LRM waits");
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using HaManager.Core.Environment;
+using HaManager.Core.Model;
 
 namespace HaManager.Simulator;
 
@@ -141,16 +142,15 @@ public sealed partial class Simulation
                 }
                 break;
             case "start": CreateCrm(node); break;
-            case "enable-node-maintenance" or "disable-node-maintenance":
-                QueueCrmCommand($"{action} {node.Name}");
-                break;
+            case "enable-node-maintenance": QueueCrmCommand(new CrmCommand.EnableNodeMaintenance(node.Name)); break;
+            case "disable-node-maintenance": QueueCrmCommand(new CrmCommand.DisableNodeMaintenance(node.Name)); break;
             case "disarm-ha":
                 string mode = parameters.Length > 0 ? parameters[0] : "";
-                if (mode is not ("freeze" or "ignore"))
+                if (DisarmModes.Parse(mode) is not { } disarmMode)
                     throw new SimulationFatalException($"sim_hardware_cmd: unknown resource mode '{mode}'\n");
-                QueueCrmCommand($"disarm-ha {mode}");
+                QueueCrmCommand(new CrmCommand.DisarmHa(disarmMode));
                 break;
-            case "arm-ha": QueueCrmCommand("arm-ha"); break;
+            case "arm-ha": QueueCrmCommand(new CrmCommand.ArmHa()); break;
             default: throw new SimulationFatalException($"sim_hardware_cmd: unknown action '{action}'");
         }
     }
@@ -172,7 +172,7 @@ public sealed partial class Simulation
         }
     }
 
-    private void QueueCrmCommand(string line) => _cluster.CrmCommands += line + "\n";
+    private void QueueCrmCommand(CrmCommand command) => _cluster.CrmCommands += command.Format() + "\n";
 
     private void Service(string sid, string action, string[] parameters)
     {
@@ -191,11 +191,11 @@ public sealed partial class Simulation
                 break;
             case "migrate" or "relocate":
                 string target = First() ?? throw new SimulationFatalException($"sim_hardware_cmd: missing target node for '{action}' command");
-                QueueCrmCommand($"{action} {sid} {target}");
+                QueueCrmCommand(action == "migrate" ? new CrmCommand.Migrate(sid, target) : new CrmCommand.Relocate(sid, target));
                 break;
             case "stop":
                 string timeout = First() ?? throw new SimulationFatalException("sim_hardware_cmd: missing timeout for 'stop' command");
-                QueueCrmCommand($"stop {sid} {timeout}");
+                QueueCrmCommand(new CrmCommand.Stop(sid, timeout));
                 break;
             case "add":
                 if (config.Contains(sid)) throw new SimulationFatalException($"resource ID '{sid}' already defined\n");
@@ -224,7 +224,7 @@ public sealed partial class Simulation
                 break;
             case "manual-migrate":
                 Existing();
-                bool ignored = config.Get(sid, "state") == "ignored" || _cluster.ReadManagerStatus().Disarm?.Mode == "ignore";
+                bool ignored = config.Get(sid, "state") == "ignored" || _cluster.ReadManagerStatus().Disarm?.KnownMode == DisarmMode.Ignore;
                 if (!ignored)
                     throw new SimulationFatalException(
                         "sim_hardware_cmd: manual-migrate requires service in 'ignored' state or disarm-ha ignore mode\n");

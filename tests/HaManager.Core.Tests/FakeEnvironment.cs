@@ -156,7 +156,7 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
     public FakeEnvironment WithResult(string node, string sid, int exitCode)
     {
         var sd = Status.ServiceStatus[sid];
-        if (!LrmStatuses.TryGetValue(node, out var lrm)) LrmStatuses[node] = lrm = new LrmStatus { Mode = LrmModes.Active };
+        if (!LrmStatuses.TryGetValue(node, out var lrm)) LrmStatuses[node] = lrm = new LrmStatus { Mode = LrmModes.Name(LrmMode.Active) };
         lrm.Results[sd.Uid] = new LrmResult(sid, StateNames.Of(sd.State), exitCode);
         return this;
     }

@@ -12,7 +12,7 @@ public sealed partial class LrmDaemon
         if (ShutdownRequested) return;
         var (shutdown, reboot) = _node.Membership.IsNodeShutdown();
         string policy = _node.Store.GetDatacenterSettings().ShutdownPolicy ?? "conditional";
-        bool inMaintenance = Mode == LrmModes.Maintenance;
+        bool inMaintenance = Mode == LrmMode.Maintenance;
         string kind = reboot ? "reboot" : "shutdown";
 
         if (shutdown) _log.Write(LogLevel.Info, $"got shutdown request with shutdown policy '{policy}'");
@@ -40,24 +40,24 @@ public sealed partial class LrmDaemon
         else if (shutdown && migrate)
         {
             _log.Write(LogLevel.Info, $"{kind} LRM, doing maintenance, removing this node from active list");
-            Mode = LrmModes.Maintenance;
+            Mode = LrmMode.Maintenance;
         }
         else if (shutdown && freeze)
         {
             _log.Write(LogLevel.Info, $"{kind} LRM, stop and freeze all services");
-            Mode = LrmModes.Restart;
+            Mode = LrmMode.Restart;
         }
         else if (shutdown)
         {
             _log.Write(LogLevel.Info, "shutdown LRM, stop all services");
-            Mode = LrmModes.Shutdown;
+            Mode = LrmMode.Shutdown;
         }
         else if (inMaintenance)
             _log.Write(LogLevel.Info, "Restarting LRM in maintenance mode may be delayed until all services are moved");
         else
         {
             _log.Write(LogLevel.Info, "restart LRM, freeze all services");
-            Mode = LrmModes.Restart;
+            Mode = LrmMode.Restart;
         }
 
         _shutdownRequestTime = _node.Clock.MonotonicSeconds;

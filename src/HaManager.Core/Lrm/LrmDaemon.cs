@@ -51,7 +51,7 @@ public sealed partial class LrmDaemon
     public LrmState State { get; private set; } = LrmState.Startup;
 
     /// <summary>The mode advertised to the master (see <see cref="LrmModes"/>).</summary>
-    public string Mode { get; private set; } = LrmModes.Active;
+    public LrmMode Mode { get; private set; } = LrmMode.Active;
 
     private bool ShutdownRequested => _shutdownRequestTime is not null;
 
@@ -93,7 +93,7 @@ public sealed partial class LrmDaemon
 
     private TransitionTable<LrmState> BuildStateChanges() => new TransitionTable<LrmState>()
         .In(LrmState.WaitForAgentLock,
-            T.When("mode is disarm: stay idle", () => Mode == LrmModes.Disarm, Stay),
+            T.When("mode is disarm: stay idle", () => Mode == LrmMode.Disarm, Stay),
             T.When("services to run, quorate, got the agent lock",
                 () => !_fenceRequest && ActiveServiceCount() > 0 && _node.Membership.IsQuorate() && TryGetProtectedAgentLock(),
                 () => SetState(LrmState.Active)),
@@ -110,11 +110,11 @@ public sealed partial class LrmDaemon
                 SetState(LrmState.LostAgentLock);
             }),
             T.When("lock renewal failed", () => !TryGetProtectedAgentLock(), () => SetState(LrmState.LostAgentLock)),
-            T.When("maintenance mode", () => Mode == LrmModes.Maintenance, () => SetState(LrmState.Maintenance)),
+            T.When("maintenance mode", () => Mode == LrmMode.Maintenance, () => SetState(LrmState.Maintenance)),
             // A pending move of this node must run first: the master defers the disarm until it is done,
             // and a node that released its lock before may run the service unprotected (spec open
             // question 4; found by the fuzzer as a split brain once that node was cut off).
-            T.When("disarm mode, no pending move, no jobs", () => Mode == LrmModes.Disarm && !HasPendingMove() && OutstandingJobs == 0, () =>
+            T.When("disarm mode, no pending move, no jobs", () => Mode == LrmMode.Disarm && !HasPendingMove() && OutstandingJobs == 0, () =>
             {
                 _log.Write(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
                 ReleaseForDisarm();
@@ -129,7 +129,7 @@ public sealed partial class LrmDaemon
                 SetState(LrmState.LostAgentLock);
             }),
             T.When("disarm mode, nothing active, no jobs",
-                () => Mode == LrmModes.Disarm && ActiveServiceCount() == 0 && !HasServiceFailedToStop() && OutstandingJobs == 0, () =>
+                () => Mode == LrmMode.Disarm && ActiveServiceCount() == 0 && !HasServiceFailedToStop() && OutstandingJobs == 0, () =>
                 {
                     _log.Write(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
                     ReleaseForDisarm();
@@ -138,7 +138,7 @@ public sealed partial class LrmDaemon
             {
                 if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
             }),
-            T.When("maintenance ended", () => Mode != LrmModes.Maintenance,
+            T.When("maintenance ended", () => Mode != LrmMode.Maintenance,
                 () => SetState(TryGetProtectedAgentLock() ? LrmState.Active : LrmState.LostAgentLock)),
             T.Otherwise("stay", Stay));
 
@@ -173,7 +173,7 @@ public sealed partial class LrmDaemon
             {
                 if (ShutdownRequested)
                 {
-                    if (Mode == LrmModes.Restart)
+                    if (Mode == LrmMode.Restart)
                     {
                         FinishPendingMoves();
                         if (RunWorkers() == 0 && ActiveServiceCount() == 0)
@@ -216,7 +216,7 @@ public sealed partial class LrmDaemon
             if (active > 0)
             {
                 _log.Write(LogLevel.Err, $"got shutdown request in state 'lost_agent_lock' - detected {active} running services");
-                if (Mode == LrmModes.Restart && _node.Clock.MonotonicSeconds - _stateChangeTime > Constants.LrmRestartLostLockGiveUpSeconds)
+                if (Mode == LrmMode.Restart && _node.Clock.MonotonicSeconds - _stateChangeTime > Constants.LrmRestartLostLockGiveUpSeconds)
                 {
                     _log.Write(LogLevel.Err, "lost agent lock and restart request for over 90 seconds - giving up!");
                     return NextRun.Stop;
@@ -283,9 +283,9 @@ public sealed partial class LrmDaemon
         _nodeStatus = status.NodeStatus.TryGetValue(_node.Name, out var own) ? own : NodeState.Unknown;
         if (!ShutdownRequested)
         {
-            if (status.IsMaintenanceRequested(_node.Name)) Mode = LrmModes.Maintenance;
-            else if (status.Disarm is not null) Mode = LrmModes.Disarm;
-            else if (Mode is LrmModes.Maintenance or LrmModes.Disarm) Mode = LrmModes.Active;
+            if (status.IsMaintenanceRequested(_node.Name)) Mode = LrmMode.Maintenance;
+            else if (status.Disarm is not null) Mode = LrmMode.Disarm;
+            else if (Mode is LrmMode.Maintenance or LrmMode.Disarm) Mode = LrmMode.Active;
         }
         return true;
     }
@@ -300,7 +300,7 @@ public sealed partial class LrmDaemon
             _node.Store.WriteLrmStatus(_node.Name, new LrmStatus
             {
                 State = LrmStateNames.Of(reportedState ?? State),
-                Mode = Mode,
+                Mode = LrmModes.Name(Mode),
                 Results = new Dictionary<string, LrmResult>(_results, StringComparer.Ordinal),
                 Timestamp = _node.Clock.WallSeconds,
             });

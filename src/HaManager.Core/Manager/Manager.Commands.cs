@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
 
@@ -8,21 +7,6 @@ namespace HaManager.Core.Manager;
 // CRM command processing (crm-manager §7) and disarm handling (§10).
 public sealed partial class Manager
 {
-    [GeneratedRegex(@"^(migrate|relocate)\s+(\S+)\s+(\S+)$")]
-    private static partial Regex MotionCommand();
-
-    [GeneratedRegex(@"^stop\s+(\S+)\s+(\S+)$")]
-    private static partial Regex StopCommand();
-
-    [GeneratedRegex(@"^(enable|disable)-node-maintenance\s+(\S+)$")]
-    private static partial Regex MaintenanceCommand();
-
-    [GeneratedRegex(@"^disarm-ha\s+(freeze|ignore)$")]
-    private static partial Regex DisarmCommand();
-
-    [GeneratedRegex(@"^arm-ha$")]
-    private static partial Regex ArmCommand();
-
     private void ProcessCrmCommands()
     {
         string text = _node.Store.ReadCrmCommands();
@@ -35,27 +19,24 @@ public sealed partial class Manager
 
     private void ProcessCrmCommand(string line)
     {
-        Match m;
-        if ((m = MotionCommand().Match(line)).Success) ProcessMotionCommand(line, m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value);
-        else if ((m = StopCommand().Match(line)).Success)
+        switch (CrmCommand.Parse(line))
         {
-            string sid = m.Groups[1].Value;
-            if (_ss.TryGetValue(sid, out var sd))
-            {
-                _log.Write(LogLevel.Info, $"got crm command: {line}");
-                sd.Command = new QueuedCommand("stop", m.Groups[2].Value);
-            }
-            else _log.Write(LogLevel.Err, $"crm command error - no such service: {line}");
+            case CrmCommand.Migrate c: ProcessMotionCommand(line, "migrate", c.Sid, c.Target); break;
+            case CrmCommand.Relocate c: ProcessMotionCommand(line, "relocate", c.Sid, c.Target); break;
+            case CrmCommand.Stop c:
+                if (_ss.TryGetValue(c.Sid, out var sd))
+                {
+                    _log.Write(LogLevel.Info, $"got crm command: {line}");
+                    sd.Command = new QueuedCommand("stop", c.Timeout);
+                }
+                else _log.Write(LogLevel.Err, $"crm command error - no such service: {line}");
+                break;
+            case CrmCommand.EnableNodeMaintenance c: EnableNodeMaintenance(line, c.Node); break;
+            case CrmCommand.DisableNodeMaintenance c: DisableNodeMaintenance(c.Node); break;
+            case CrmCommand.DisarmHa c: ProcessDisarmCommand(c.Mode); break;
+            case CrmCommand.ArmHa: ProcessArmCommand(); break;
+            default: _log.Write(LogLevel.Err, $"unable to parse crm command: {line}"); break;
         }
-        else if ((m = MaintenanceCommand().Match(line)).Success)
-        {
-            string node = m.Groups[2].Value;
-            if (m.Groups[1].Value == "enable") EnableNodeMaintenance(line, node);
-            else DisableNodeMaintenance(node);
-        }
-        else if ((m = DisarmCommand().Match(line)).Success) ProcessDisarmCommand(m.Groups[1].Value);
-        else if (ArmCommand().IsMatch(line)) ProcessArmCommand();
-        else _log.Write(LogLevel.Err, $"unable to parse crm command: {line}");
     }
 
     private void ProcessMotionCommand(string line, string task, string sid, string target)
@@ -124,18 +105,19 @@ public sealed partial class Manager
         _nodeRequest[node] = false;
     }
 
-    private void ProcessDisarmCommand(string mode)
+    private void ProcessDisarmCommand(DisarmMode mode)
     {
         if (_disarm is not null)
         {
             _log.Write(LogLevel.Notice, $"ignoring disarm-ha command - already in disarm state ({_disarm.State})");
             return;
         }
-        _log.Write(LogLevel.Info, $"got crm command: disarm-ha {mode}");
-        if (mode == "ignore")
+        string word = DisarmModes.Name(mode);
+        _log.Write(LogLevel.Info, $"got crm command: disarm-ha {word}");
+        if (mode == DisarmMode.Ignore)
             foreach (var sid in _ss.Keys)
                 _log.Write(LogLevel.Info, $"disarm: suspending HA tracking for service '{sid}'");
-        _disarm = new DisarmInfo(mode, DisarmInfo.Disarming);
+        _disarm = new DisarmInfo(word, DisarmInfo.Disarming);
     }
 
     private void ProcessArmCommand()
@@ -146,7 +128,7 @@ public sealed partial class Manager
             return;
         }
         _log.Write(LogLevel.Info, "got crm command: arm-ha");
-        if (_disarm.Mode == "ignore")
+        if (_disarm.KnownMode == DisarmMode.Ignore)
         {
             var config = _node.Store.ReadServiceConfig();
             foreach (var (sid, sd) in _ss)
@@ -165,7 +147,7 @@ public sealed partial class Manager
     {
         deferred = null;
         var disarm = _disarm!;
-        if (disarm.Mode is not ("freeze" or "ignore"))
+        if (disarm.KnownMode is null)
         {
             _log.Write(LogLevel.Err, $"unknown disarm-mode '{disarm.Mode}', ignoring");
             return false;
@@ -191,7 +173,7 @@ public sealed partial class Manager
 
         foreach (var (sid, sd) in _ss)
         {
-            bool freeze = disarm.Mode == "freeze" && sd.State is ServiceState.Started or ServiceState.Stopped
+            bool freeze = disarm.KnownMode == DisarmMode.Freeze && sd.State is ServiceState.Started or ServiceState.Stopped
                 or ServiceState.RequestStop or ServiceState.RequestStart or ServiceState.RequestStartBalance;
             if (freeze) _log.Write(LogLevel.Info, $"disarm: freezing service '{sid}' (was '{StateNames.Of(sd.State)}')");
             // Prune runtime data: only state, node, uid and maintenance node survive.
@@ -208,7 +190,7 @@ public sealed partial class Manager
         }
 
         bool allDisarmed = _ns.States.Where(kv => kv.Value == NodeState.Online)
-            .All(kv => LrmModeOf(kv.Key) == LrmModes.Disarm && _lrmModes.ContainsKey(kv.Key));
+            .All(kv => LrmModeOf(kv.Key) == LrmMode.Disarm && _lrmModes.ContainsKey(kv.Key));
         if (allDisarmed && disarm.State != DisarmInfo.Disarmed)
         {
             _log.Write(LogLevel.Info, "all LRMs disarmed, HA stack is now fully disarmed");

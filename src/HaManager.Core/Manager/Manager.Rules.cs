@@ -71,7 +71,7 @@ public sealed partial class Manager
             _log.Write(LogLevel.Notice, $"ha groups migration: lrm '{node}' is in state '{lrm.State}' and mode '{lrm.Mode}'");
             bool idle = lrm.State == "wait_for_agent_lock" && !HasActiveServices(node);
             if (lrm.State != "active" && !idle) return $"lrm '{node}' is not in state 'active' or 'idle'";
-            if (lrm.Mode != LrmModes.Active) return $"lrm '{node}' is not in mode 'active'";
+            if (LrmModes.Parse(lrm.Mode) != LrmMode.Active) return $"lrm '{node}' is not in mode 'active'";
 
             if (_node.Membership.GetNodeVersion(node) is not { } version) return $"could not retrieve version from node '{node}'";
             _log.Write(LogLevel.Notice, $"ha groups migration: node '{node}' has version '{version}'");

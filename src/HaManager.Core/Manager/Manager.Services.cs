@@ -23,7 +23,7 @@ public sealed partial class Manager
                 Step(sid, sd, cd, res);
 
                 // Restart-freeze rule: a node whose LRM restarts keeps its services where they are.
-                if (LrmModeOf(sd.Node) == LrmModes.Restart
+                if (LrmModeOf(sd.Node) == LrmMode.Restart
                     && sd.State is ServiceState.Started or ServiceState.Stopped or ServiceState.RequestStop)
                     ChangeServiceState(sid, sd, ServiceState.Freeze);
                 changed |= sd.State != before;
@@ -340,7 +340,7 @@ public sealed partial class Manager
     // §8.8
     private void NextFromFreeze(string sid, ServiceStatusEntry sd, ServiceConfigEntry cd)
     {
-        if (LrmModeOf(sd.Node) != LrmModes.Active) return;
+        if (LrmModeOf(sd.Node) != LrmMode.Active) return;
         ChangeServiceState(sid, sd, cd.State == RequestedStates.Started ? ServiceState.Started : ServiceState.RequestStop);
     }
 

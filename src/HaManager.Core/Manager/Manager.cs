@@ -29,7 +29,7 @@ public sealed partial class Manager
     private IOnlineUsage _usage = new BasicUsage();
     private IPlacementRules _rules = NoPlacementRules.Instance;
     private SortedMap<ServiceConfigEntry> _sc = new();
-    private Dictionary<string, string> _lrmModes = new(StringComparer.Ordinal);
+    private Dictionary<string, LrmMode> _lrmModes = new(StringComparer.Ordinal);
     private List<string> _releasedForDisarm = [];
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
 
@@ -45,7 +45,7 @@ public sealed partial class Manager
         _disarm = persisted.Disarm;
         _crs = Scheduling.CrsSettings.From(node.Store.GetDatacenterSettings());
         _schedulerMode = _crs.Mode;
-        if (_schedulerMode != "basic") _log.Write(LogLevel.Info, $"using scheduler mode '{_schedulerMode}'");
+        if (_crs.Scheduler != Scheduling.SchedulerMode.Basic) _log.Write(LogLevel.Info, $"using scheduler mode '{_schedulerMode}'");
     }
 
     /// <summary>True iff the last round found the HA stack fully disarmed.</summary>
@@ -109,22 +109,23 @@ public sealed partial class Manager
 
     private void ReadLrmStatuses()
     {
-        var modes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var modes = new Dictionary<string, LrmMode>(StringComparer.Ordinal);
         var released = new List<string>();
         var results = new Dictionary<string, LrmResult>(StringComparer.Ordinal);
         foreach (var node in _ns.Nodes.ToList())
         {
             var lrm = _node.Store.ReadLrmStatus(node);
             foreach (var (uid, result) in lrm.Results) results.TryAdd(uid, result);
-            modes[node] = lrm.Mode ?? LrmModes.Active;
-            if (lrm.Mode == LrmModes.Disarm && lrm.State == "wait_for_agent_lock") released.Add(node);
+            var mode = LrmModes.Parse(lrm.Mode) ?? LrmMode.Active;
+            modes[node] = mode;
+            if (mode == LrmMode.Disarm && lrm.State == "wait_for_agent_lock") released.Add(node);
         }
         _lrmModes = modes;
         _releasedForDisarm = released;
         _results = results;
     }
 
-    private string LrmModeOf(string node) => _lrmModes.TryGetValue(node, out var mode) ? mode : LrmModes.Active;
+    private LrmMode LrmModeOf(string node) => _lrmModes.TryGetValue(node, out var mode) ? mode : LrmMode.Active;
 
     private void AddNewServices()
     {

@@ -57,7 +57,7 @@ public sealed class NodeStatusTracker
         info.Online.Keys.Any(n => !_states.ContainsKey(n)) || _states.Keys.Any(n => !info.Online.ContainsKey(n));
 
     /// <summary>Round step 4: both passes of crm-manager §6.2.</summary>
-    public void Update(NodeInfo info, IReadOnlyDictionary<string, string> lrmModes, IEnumerable<string>? unprotected = null)
+    public void Update(NodeInfo info, IReadOnlyDictionary<string, LrmMode> lrmModes, IEnumerable<string>? unprotected = null)
     {
         _unprotected.Clear();
         _unprotected.UnionWith(unprotected ?? []);
@@ -66,7 +66,7 @@ public sealed class NodeStatusTracker
         foreach (var node in online)
         {
             _lastOnline[node] = now;
-            bool maintenanceMode = ModeOf(lrmModes, node) == LrmModes.Maintenance;
+            bool maintenanceMode = ModeOf(lrmModes, node) == LrmMode.Maintenance;
             switch (Get(node))
             {
                 case NodeState.Online when maintenanceMode: Set(node, NodeState.Maintenance); break;
@@ -83,7 +83,7 @@ public sealed class NodeStatusTracker
                 case NodeState.Online:
                     Set(node, NodeState.Unknown);
                     break;
-                case NodeState.Maintenance when ModeOf(lrmModes, node) != LrmModes.Maintenance:
+                case NodeState.Maintenance when ModeOf(lrmModes, node) != LrmMode.Maintenance:
                     Set(node, NodeState.Unknown);
                     break;
                 case NodeState.Unknown when !info.Online.ContainsKey(node):
@@ -98,8 +98,8 @@ public sealed class NodeStatusTracker
         }
     }
 
-    private static string ModeOf(IReadOnlyDictionary<string, string> modes, string node) =>
-        modes.TryGetValue(node, out var mode) ? mode : LrmModes.Active;
+    private static LrmMode ModeOf(IReadOnlyDictionary<string, LrmMode> modes, string node) =>
+        modes.TryGetValue(node, out var mode) ? mode : LrmMode.Active;
 
     /// <summary>True iff the node has not been seen online for <paramref name="delay"/> seconds; the
     /// first call for a node never seen by this master arms the timer (crm-manager §6.3).</summary>

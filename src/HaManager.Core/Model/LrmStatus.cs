@@ -6,21 +6,51 @@ namespace HaManager.Core.Model;
 /// <param name="ExitCode">See <see cref="ExitCodes"/>.</param>
 public sealed record LrmResult(string Sid, string State, int ExitCode);
 
-/// <summary>What an LRM advertises to the master (lrm-watchdog-env §3).</summary>
+/// <summary>What an LRM advertises to the master (lrm-watchdog-env §3). On disk as the words of
+/// <see cref="LrmModes"/>.</summary>
+public enum LrmMode
+{
+    /// <summary><c>active</c>: normal operation.</summary>
+    Active,
+    /// <summary><c>restart</c>: freeze my services (LRM restart, or reboot with a freezing policy).</summary>
+    Restart,
+    /// <summary><c>shutdown</c>: the node powers off; services are stopped, not frozen.</summary>
+    Shutdown,
+    /// <summary><c>maintenance</c>: manual maintenance or shutdown with the migrate policy.</summary>
+    Maintenance,
+    /// <summary><c>disarm</c>: the HA stack is being disarmed.</summary>
+    Disarm,
+    /// <summary><c>unknown</c> (the status file does not exist on a real node), or a word this version
+    /// does not know: equal to none of the others, as upstream's string comparisons treat it.</summary>
+    Unknown,
+}
+
+/// <summary>The on-disk words of <see cref="LrmMode"/>.</summary>
 public static class LrmModes
 {
-    /// <summary>Normal operation.</summary>
-    public const string Active = "active";
-    /// <summary>Freeze my services (LRM restart, or reboot with a freezing policy).</summary>
-    public const string Restart = "restart";
-    /// <summary>The node powers off; services are stopped, not frozen.</summary>
-    public const string Shutdown = "shutdown";
-    /// <summary>Manual maintenance or shutdown with the migrate policy.</summary>
-    public const string Maintenance = "maintenance";
-    /// <summary>The HA stack is being disarmed.</summary>
-    public const string Disarm = "disarm";
-    /// <summary>Real environment only: the status file does not exist.</summary>
-    public const string Unknown = "unknown";
+    /// <summary>The word written to the LRM status.</summary>
+    public static string Name(LrmMode mode) => mode switch
+    {
+        LrmMode.Active => "active",
+        LrmMode.Restart => "restart",
+        LrmMode.Shutdown => "shutdown",
+        LrmMode.Maintenance => "maintenance",
+        LrmMode.Disarm => "disarm",
+        LrmMode.Unknown => "unknown",
+    };
+
+    /// <summary>The mode a status word names; null for an absent word, <see cref="LrmMode.Unknown"/> for
+    /// one not known here.</summary>
+    public static LrmMode? Parse(string? word) => word switch
+    {
+        null => null,
+        "active" => LrmMode.Active,
+        "restart" => LrmMode.Restart,
+        "shutdown" => LrmMode.Shutdown,
+        "maintenance" => LrmMode.Maintenance,
+        "disarm" => LrmMode.Disarm,
+        _ => LrmMode.Unknown,
+    };
 }
 
 /// <summary>The status file an LRM writes each round (lrm-watchdog-env §1.2, config-cli §8.2).</summary>

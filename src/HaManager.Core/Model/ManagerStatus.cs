@@ -9,12 +9,34 @@ public enum DisarmMode
     Ignore,
 }
 
+/// <summary>The manager-status and command words of <see cref="DisarmMode"/>.</summary>
+public static class DisarmModes
+{
+    /// <summary>The word.</summary>
+    public static string Name(DisarmMode mode) => mode switch
+    {
+        DisarmMode.Freeze => "freeze",
+        DisarmMode.Ignore => "ignore",
+    };
+
+    /// <summary>The mode a word names, or null for a word this version does not know.</summary>
+    public static DisarmMode? Parse(string? word) => word switch
+    {
+        "freeze" => DisarmMode.Freeze,
+        "ignore" => DisarmMode.Ignore,
+        _ => null,
+    };
+}
+
 /// <summary>The <c>disarm</c> object of the manager status. Mode and state are kept as words because an
 /// unknown mode read from disk must be reported, not rejected.</summary>
 /// <param name="Mode"><c>freeze</c> or <c>ignore</c> (anything else logs "unknown disarm-mode").</param>
 /// <param name="State"><c>disarming</c> or <c>disarmed</c>.</param>
 public sealed record DisarmInfo(string Mode, string State)
 {
+    /// <summary>The mode, or null when the persisted word is unknown.</summary>
+    public DisarmMode? KnownMode => DisarmModes.Parse(Mode);
+
     /// <summary>State word once every LRM has released its watchdog.</summary>
     public const string Disarmed = "disarmed";
     /// <summary>State word while LRMs are still releasing.</summary>

@@ -41,7 +41,7 @@ public sealed class CrsUsage : IOnlineUsage
         Action<LogLevel, string> log)
     {
         _dynamic = dynamic;
-        _modeName = dynamic ? "dynamic" : "static";
+        _modeName = SchedulerModes.Name(dynamic ? SchedulerMode.Dynamic : SchedulerMode.Static);
         _nodes = [.. nodes];
         _serviceStats = serviceStats;
         _log = log;
@@ -52,7 +52,7 @@ public sealed class CrsUsage : IOnlineUsage
     public static CrsUsage? TryCreate(bool dynamic, IReadOnlyList<string> onlineNodes, IReadOnlyDictionary<string, NodeUsage> nodeStats,
         IReadOnlyDictionary<string, ServiceStats> serviceStats, Action<LogLevel, string> log, out string? error)
     {
-        string mode = dynamic ? "dynamic" : "static";
+        string mode = SchedulerModes.Name(dynamic ? SchedulerMode.Dynamic : SchedulerMode.Static);
         var usage = new CrsUsage(dynamic, onlineNodes, serviceStats, log);
         foreach (var node in onlineNodes)
         {

@@ -17,9 +17,10 @@ public static class UsageBuilder
         Func<bool, IReadOnlyDictionary<string, NodeUsage>> nodeStats, Action<LogLevel, string> log)
     {
         IOnlineUsage? usage = null;
-        if (mode is "static" or "dynamic")
+        var scheduler = SchedulerModes.Parse(mode);
+        if (scheduler is SchedulerMode.Static or SchedulerMode.Dynamic)
         {
-            bool dynamic = mode == "dynamic";
+            bool dynamic = scheduler == SchedulerMode.Dynamic;
             string? error;
             try { usage = CrsUsage.TryCreate(dynamic, online, nodeStats(dynamic), stats, log, out error); }
             catch (HaEnvironmentException e)
@@ -30,7 +31,7 @@ public static class UsageBuilder
             }
             if (usage is null) log(LogLevel.Warning, $"fallback to 'basic' scheduler mode, init for '{mode}' failed - {error}");
         }
-        else if (mode != "basic") log(LogLevel.Warning, $"got unknown scheduler mode '{mode}', using 'basic'");
+        else if (scheduler is null) log(LogLevel.Warning, $"got unknown scheduler mode '{mode}', using 'basic'");
         if (usage is null)
         {
             var basic = new BasicUsage();

@@ -111,7 +111,7 @@ public class LrmDaemonTests
         var (lrm, env) = Lrm("vm:100", ServiceState.Started);
         lrm.DoOneIteration();
         lrm.ShutdownRequest();
-        Assert.That(lrm.Mode, Is.EqualTo(LrmModes.Restart));
+        Assert.That(lrm.Mode, Is.EqualTo(LrmMode.Restart));
         Assert.That(lrm.DoOneIteration().Exit, Is.False, "still has an active service");
         env.Status.ServiceStatus["vm:100"].State = ServiceState.Freeze;
         Assert.That(lrm.DoOneIteration().Exit, Is.True);

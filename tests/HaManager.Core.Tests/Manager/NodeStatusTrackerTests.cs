@@ -10,7 +10,7 @@ namespace HaManager.Core.Tests.Manager;
 /// </summary>
 public class NodeStatusTrackerTests
 {
-    private static readonly Dictionary<string, string> NoModes = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, LrmMode> NoModes = new(StringComparer.Ordinal);
 
     private static NodeInfo Info(params (string Node, bool Online)[] nodes) =>
         new(nodes.ToDictionary(n => n.Node, n => n.Online, StringComparer.Ordinal), true);
@@ -36,9 +36,9 @@ public class NodeStatusTrackerTests
     public void Online_node_whose_lrm_reports_maintenance_enters_maintenance_and_leaves_it()
     {
         var (t, _) = Tracker(("node1", NodeState.Online));
-        t.Update(Info(("node1", true)), new Dictionary<string, string> { ["node1"] = "maintenance" });
+        t.Update(Info(("node1", true)), new Dictionary<string, LrmMode> { ["node1"] = LrmMode.Maintenance });
         Assert.That(t.Get("node1"), Is.EqualTo(NodeState.Maintenance));
-        t.Update(Info(("node1", true)), new Dictionary<string, string> { ["node1"] = "active" });
+        t.Update(Info(("node1", true)), new Dictionary<string, LrmMode> { ["node1"] = LrmMode.Active });
         Assert.That(t.Get("node1"), Is.EqualTo(NodeState.Online));
     }
 
@@ -54,7 +54,7 @@ public class NodeStatusTrackerTests
     public void Offline_node_in_maintenance_keeps_it_while_its_last_lrm_status_says_so()
     {
         var (t, _) = Tracker(("node1", NodeState.Maintenance));
-        t.Update(Info(("node1", false)), new Dictionary<string, string> { ["node1"] = "maintenance" });
+        t.Update(Info(("node1", false)), new Dictionary<string, LrmMode> { ["node1"] = LrmMode.Maintenance });
         Assert.That(t.Get("node1"), Is.EqualTo(NodeState.Maintenance));
         t.Update(Info(("node1", false)), NoModes);
         Assert.That(t.Get("node1"), Is.EqualTo(NodeState.Unknown));

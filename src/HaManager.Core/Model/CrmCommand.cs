@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+
+namespace HaManager.Core.Model;
+
+/// <summary>
+/// One line of the CRM command queue (<c>ha/crm_commands</c>, crm-manager §7): what <c>ha-manager</c>
+/// queues and the master executes. <see cref="Format"/> writes the upstream line; <see cref="Parse"/>
+/// reads it back (and any line upstream's parser accepts).
+/// </summary>
+public abstract partial record CrmCommand
+{
+    /// <summary>Live migration of a service (<c>migrate &lt;sid&gt; &lt;node&gt;</c>).</summary>
+    public sealed record Migrate(string Sid, string Target) : CrmCommand;
+
+    /// <summary>Offline relocation: stop, move, start (<c>relocate &lt;sid&gt; &lt;node&gt;</c>).</summary>
+    public sealed record Relocate(string Sid, string Target) : CrmCommand;
+
+    /// <summary>Stop a service with a timeout in seconds, 0 for a hard stop (<c>stop &lt;sid&gt; &lt;timeout&gt;</c>).</summary>
+    public sealed record Stop(string Sid, string Timeout) : CrmCommand;
+
+    /// <summary><c>enable-node-maintenance &lt;node&gt;</c>.</summary>
+    public sealed record EnableNodeMaintenance(string Node) : CrmCommand;
+
+    /// <summary><c>disable-node-maintenance &lt;node&gt;</c>.</summary>
+    public sealed record DisableNodeMaintenance(string Node) : CrmCommand;
+
+    /// <summary><c>disarm-ha freeze|ignore</c>.</summary>
+    public sealed record DisarmHa(DisarmMode Mode) : CrmCommand;
+
+    /// <summary><c>arm-ha</c>.</summary>
+    public sealed record ArmHa : CrmCommand;
+
+    [GeneratedRegex(@"^(migrate|relocate)\s+(\S+)\s+(\S+)$")]
+    private static partial Regex MotionLine();
+
+    [GeneratedRegex(@"^stop\s+(\S+)\s+(\S+)$")]
+    private static partial Regex StopLine();
+
+    [GeneratedRegex(@"^(enable|disable)-node-maintenance\s+(\S+)$")]
+    private static partial Regex MaintenanceLine();
+
+    [GeneratedRegex(@"^disarm-ha\s+(freeze|ignore)$")]
+    private static partial Regex DisarmLine();
+
+    /// <summary>The command a queue line holds, or null when upstream would not parse it either.</summary>
+    public static CrmCommand? Parse(string line)
+    {
+        Match m;
+        if ((m = MotionLine().Match(line)).Success)
+            return m.Groups[1].Value == "migrate"
+                ? new Migrate(m.Groups[2].Value, m.Groups[3].Value)
+                : new Relocate(m.Groups[2].Value, m.Groups[3].Value);
+        if ((m = StopLine().Match(line)).Success) return new Stop(m.Groups[1].Value, m.Groups[2].Value);
+        if ((m = MaintenanceLine().Match(line)).Success)
+            return m.Groups[1].Value == "enable"
+                ? new EnableNodeMaintenance(m.Groups[2].Value)
+                : new DisableNodeMaintenance(m.Groups[2].Value);
+        if ((m = DisarmLine().Match(line)).Success) return new DisarmHa(DisarmModes.Parse(m.Groups[1].Value)!.Value);
+        return line == "arm-ha" ? new ArmHa() : null;
+    }
+
+    /// <summary>The queue line (without its newline).</summary>
+    public string Format() => this switch
+    {
+        Migrate c => $"migrate {c.Sid} {c.Target}",
+        Relocate c => $"relocate {c.Sid} {c.Target}",
+        Stop c => $"stop {c.Sid} {c.Timeout}",
+        EnableNodeMaintenance c => $"enable-node-maintenance {c.Node}",
+        DisableNodeMaintenance c => $"disable-node-maintenance {c.Node}",
+        DisarmHa c => $"disarm-ha {DisarmModes.Name(c.Mode)}",
+        ArmHa => "arm-ha",
+        _ => throw new InvariantViolationException($"unknown CRM command {GetType().Name}"),
+    };
+}

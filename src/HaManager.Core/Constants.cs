@@ -5,6 +5,11 @@ namespace HaManager.Core;
 /// <see cref="SafetyBudget"/> instead.</summary>
 public static class Constants
 {
+    /// <summary>The match timeout of every regex of the core: none. A timeout would read the clock (and a
+    /// generated regex would look its default up in the process's AppContext); the core's patterns are
+    /// anchored and linear, and it reads no clock.</summary>
+    public const int NoRegexTimeout = -1;
+
     /// <summary>A gone node is forgotten after this long.</summary>
     public const int GoneNodeForgetSeconds = 3600;
 

@@ -1,6 +1,5 @@
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
-using T = HaManager.Core.TransitionTable<HaManager.Core.Crm.CrmState>;
 
 namespace HaManager.Core.Crm;
 
@@ -20,19 +19,23 @@ public sealed class CrmDaemon
     private string? _watchdog;
     private bool _disarmed;
     private bool _clusterStateUpdated;
-    private readonly TransitionTable<CrmState> _stateChanges;
+    private readonly DaemonMachine<CrmState, CrmTrigger> _machine;
 
     /// <summary>Creates the daemon; logs <c>status change startup => wait_for_quorum</c>.</summary>
     public CrmDaemon(HaNode node)
     {
         _node = node;
         _log = node.Log;
-        _stateChanges = BuildStateChanges();
-        SetState(CrmState.WaitForQuorum);
+        _machine = BuildMachine(this);
+        _machine.Fire(CrmTrigger.Started);
     }
 
+    /// <summary>The CRM's state machine as a Graphviz DOT graph, drawn from the machine that runs
+    /// (docs/state-machines/).</summary>
+    public string StateDiagram() => _machine.ToDotGraph();
+
     /// <summary>The current state.</summary>
-    public CrmState State { get; private set; } = CrmState.Startup;
+    public CrmState State => _machine.State;
 
     /// <summary>Asks the daemon to exit; a master first releases the manager lock.</summary>
     public void ShutdownRequest()
@@ -50,7 +53,7 @@ public sealed class CrmDaemon
 
     private NextRun Work()
     {
-        _stateChanges.Step(State);
+        _machine.Step();
         return State switch
         {
             CrmState.WaitForQuorum => WorkWaitForQuorum(),
@@ -62,24 +65,32 @@ public sealed class CrmDaemon
         };
     }
 
-    /// <summary>The state-change table of crm-manager §2.6; first matching row wins.</summary>
-    private TransitionTable<CrmState> BuildStateChanges() => new TransitionTable<CrmState>()
-        .In(CrmState.WaitForQuorum,
-            T.When("may be active: master with the manager lock, else slave", () => CanGetActive(allowNoService: false),
-                () => SetState(TryGetProtectedManagerLock() ? CrmState.Master : CrmState.Slave)),
-            T.Otherwise("stay", () => { }))
-        .In(CrmState.Slave,
-            T.When("may no longer be active", () => !CanGetActive(allowNoService: false), () => SetState(CrmState.WaitForQuorum)),
-            T.When("got the manager lock", TryGetProtectedManagerLock, () => SetState(CrmState.Master)),
-            T.Otherwise("stay", () => { }))
-        .In(CrmState.LostManagerLock,
-            T.When("healthy and got the manager lock",
-                () => CanGetActive(allowNoService: true) && TryGetProtectedManagerLock(), () => SetState(CrmState.Master)),
-            T.Otherwise("stay", () => { }))
-        .In(CrmState.Master,
-            T.When("lock renewal failed", () => !TryGetProtectedManagerLock(), () => SetState(CrmState.LostManagerLock)),
-            T.When("nothing to manage", AllowedToGetIdle, CountIdleRound),
-            T.Otherwise("busy", () => _activeIdleRounds = 0));
+    /// <summary>The CRM's machine: the state-change rows of crm-manager §2.6 per state, first match wins;
+    /// follow-ups where an action decides the next state (the lock attempt of a CRM that may be active,
+    /// the idle limit, giving up a lost lock).</summary>
+    internal static DaemonMachine<CrmState, CrmTrigger> BuildMachine(CrmDaemon d) =>
+        new DaemonMachine<CrmState, CrmTrigger>(CrmState.Startup, CrmTrigger.Round, d.OnStateChanged)
+            .On(CrmState.Startup, CrmTrigger.Started, CrmState.WaitForQuorum)
+            .Round(CrmState.WaitForQuorum)
+                .Stay("may be active: try the manager lock", () => d.CanGetActive(allowNoService: false),
+                    () => d._machine.Fire(d.TryGetProtectedManagerLock() ? CrmTrigger.LockTaken : CrmTrigger.LockHeldElsewhere))
+                .Otherwise("stay")
+            .On(CrmState.WaitForQuorum, CrmTrigger.LockTaken, CrmState.Master)
+            .On(CrmState.WaitForQuorum, CrmTrigger.LockHeldElsewhere, CrmState.Slave)
+            .Round(CrmState.Slave)
+                .Go("may no longer be active", () => !d.CanGetActive(allowNoService: false), CrmState.WaitForQuorum)
+                .Go("got the manager lock", d.TryGetProtectedManagerLock, CrmState.Master)
+                .Otherwise("stay")
+            .Round(CrmState.LostManagerLock)
+                .Go("healthy and got the manager lock",
+                    () => d.CanGetActive(allowNoService: true) && d.TryGetProtectedManagerLock(), CrmState.Master)
+                .Otherwise("stay")
+            .On(CrmState.LostManagerLock, CrmTrigger.GaveUp, CrmState.WaitForQuorum)
+            .Round(CrmState.Master)
+                .Go("lock renewal failed", () => !d.TryGetProtectedManagerLock(), CrmState.LostManagerLock)
+                .Stay("nothing to manage: count an idle round", d.AllowedToGetIdle, d.CountIdleRound)
+                .Otherwise("busy", () => d._activeIdleRounds = 0)
+            .On(CrmState.Master, CrmTrigger.WentIdle, CrmState.WaitForQuorum);
 
     private void CountIdleRound()
     {
@@ -89,7 +100,7 @@ public sealed class CrmDaemon
         _log.Write(LogLevel.Info, $"cluster had no service configured for {Constants.CrmMaxIdleRounds} rounds, going idle.\n");
         ReleaseManagerLock();
         GiveUpWatchdog();
-        SetState(CrmState.WaitForQuorum);
+        _machine.Fire(CrmTrigger.WentIdle);
     }
 
     private NextRun WorkWaitForQuorum() =>
@@ -99,7 +110,7 @@ public sealed class CrmDaemon
     {
         GiveUpWatchdog();
         if (_shutdownRequested) return NextRun.Stop;
-        SetState(CrmState.WaitForQuorum);
+        _machine.Fire(CrmTrigger.GaveUp);
         return NextRun.After(0);
     }
 
@@ -147,15 +158,13 @@ public sealed class CrmDaemon
         return exit ? NextRun.Stop : NextRun.At(start + _node.Budget.RoundSeconds);
     }
 
-    private void SetState(CrmState next)
+    /// <summary>The one place a state change is logged; entering master creates a fresh Manager (its
+    /// construction may log the scheduler mode), leaving it drops the Manager.</summary>
+    private void OnStateChanged(CrmState from, CrmState to)
     {
-        if (next == State) return;
-        _log.Write(LogLevel.Info, $"status change {CrmStateNames.Of(State)} => {CrmStateNames.Of(next)}");
-        bool wasMaster = State == CrmState.Master;
-        State = next;
-        if (wasMaster) _manager = null;
-        // Entering master creates a fresh Manager; its construction may log (scheduler mode).
-        if (next == CrmState.Master) _manager = new Manager.Manager(_node);
+        _log.Write(LogLevel.Info, $"status change {CrmStateNames.Of(from)} => {CrmStateNames.Of(to)}");
+        if (from == CrmState.Master) _manager = null;
+        if (to == CrmState.Master) _manager = new Manager.Manager(_node);
     }
 
     private bool TryGetProtectedManagerLock()

@@ -21,6 +21,23 @@ public enum CrmState
     LostManagerLock,
 }
 
+/// <summary>What moves the CRM's machine (<see cref="DaemonMachine{TState,TTrigger}"/>).</summary>
+public enum CrmTrigger
+{
+    /// <summary>The state-change phase of an iteration (the rows of crm-manager §2.6).</summary>
+    Round,
+    /// <summary>The daemon was created.</summary>
+    Started,
+    /// <summary>A CRM that may be active took the manager lock.</summary>
+    LockTaken,
+    /// <summary>A CRM that may be active found the manager lock held by another node.</summary>
+    LockHeldElsewhere,
+    /// <summary>The master had nothing to manage for more than the idle limit and released the lock.</summary>
+    WentIdle,
+    /// <summary>A CRM that lost the manager lock gave up its watchdog.</summary>
+    GaveUp,
+}
+
 /// <summary>Log spellings of <see cref="CrmState"/>.</summary>
 public static class CrmStateNames
 {

@@ -49,13 +49,13 @@ public sealed partial class FenceConfig
 
     private readonly Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
 
-    [GeneratedRegex(@"^(device|connect)\s+(\S+)\s+(\S+)\s+(.+)$")]
+    [GeneratedRegex(@"^(device|connect)\s+(\S+)\s+(\S+)\s+(.+)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex LinePattern();
 
-    [GeneratedRegex(@"^(\w+)(?::(\d+))?$")]
+    [GeneratedRegex(@"^(\w+)(?::(\d+))?$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex(@"^node=(\w+)$")]
+    [GeneratedRegex(@"^node=(\w+)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex NodePattern();
 
     /// <summary>Warnings about ignored lines (<c>&lt;file&gt; ignore line N: …</c>).</summary>

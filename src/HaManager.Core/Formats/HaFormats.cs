@@ -6,16 +6,16 @@ namespace HaManager.Core.Formats;
 /// <summary>Shared value formats of the HA config files (config-cli §2.5).</summary>
 public static partial class HaFormats
 {
-    [GeneratedRegex(@"^[a-z][a-z0-9_-]+$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^[a-z][a-z0-9_-]+$", RegexOptions.IgnoreCase, Constants.NoRegexTimeout)]
     private static partial Regex ConfigIdPattern();
 
-    [GeneratedRegex(@"^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(:(\d+))?$")]
+    [GeneratedRegex(@"^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(:(\d+))?$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex HaNodePattern();
 
-    [GeneratedRegex(@"^[a-z]+:\S+$")]
+    [GeneratedRegex(@"^[a-z]+:\S+$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex ResourceIdPattern();
 
-    [GeneratedRegex(@"\s+")]
+    [GeneratedRegex(@"\s+", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex Blanks();
 
     /// <summary>Null if <paramref name="id"/> is a config id (group or rule id), else the error.</summary>

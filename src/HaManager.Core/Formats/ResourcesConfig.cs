@@ -7,7 +7,7 @@ namespace HaManager.Core.Formats;
 /// <summary><c>resources.cfg</c> (config-cli §3): the HA resources and their options.</summary>
 public static partial class ResourcesConfig
 {
-    [GeneratedRegex(@"^[1-9][0-9]+$")]
+    [GeneratedRegex(@"^[1-9][0-9]+$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex VmidPattern();
 
     private static readonly PropertySchema[] Options =

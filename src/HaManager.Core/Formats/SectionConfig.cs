@@ -102,13 +102,13 @@ public sealed class SectionConfigFile
 /// </summary>
 public static partial class SectionConfig
 {
-    [GeneratedRegex(@"^(\S+):\s*(\S+)\s*$")]
+    [GeneratedRegex(@"^(\S+):\s*(\S+)\s*$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex Header();
 
-    [GeneratedRegex(@"^\s+(\S+)(\s+(.*\S))?\s*$")]
+    [GeneratedRegex(@"^\s+(\S+)(\s+(.*\S))?\s*$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex Body();
 
-    [GeneratedRegex(@"^[+-]?\d+$")]
+    [GeneratedRegex(@"^[+-]?\d+$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex IntegerPattern();
 
     /// <summary>SHA-1 of the text, lower-case hex (the digest of a missing file is that of "").</summary>

@@ -1,6 +1,5 @@
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
-using T = HaManager.Core.TransitionTable<HaManager.Core.Lrm.LrmState>;
 
 namespace HaManager.Core.Lrm;
 
@@ -35,7 +34,7 @@ public sealed partial class LrmDaemon
     private string? _watchdog;
     private bool _clusterStateUpdated;
     private bool _fenceRequest;
-    private readonly TransitionTable<LrmState> _stateChanges;
+    private readonly DaemonMachine<LrmState, LrmTrigger> _machine;
 
     /// <summary>Creates the LRM; logs <c>status change startup => wait_for_agent_lock</c>.</summary>
     public LrmDaemon(HaNode node, LrmStartupGate startupGate)
@@ -43,12 +42,16 @@ public sealed partial class LrmDaemon
         _node = node;
         _log = node.Log;
         _startupGate = startupGate;
-        _stateChanges = BuildStateChanges();
-        SetState(LrmState.WaitForAgentLock);
+        _machine = BuildMachine(this);
+        _machine.Fire(LrmTrigger.Started);
     }
 
+    /// <summary>The LRM's state machine as a Graphviz DOT graph, drawn from the machine that runs
+    /// (docs/state-machines/).</summary>
+    public string StateDiagram() => _machine.ToDotGraph();
+
     /// <summary>The current state.</summary>
-    public LrmState State { get; private set; } = LrmState.Startup;
+    public LrmState State => _machine.State;
 
     /// <summary>The mode advertised to the master (see <see cref="LrmModes"/>).</summary>
     public LrmMode Mode { get; private set; } = LrmMode.Active;
@@ -77,7 +80,8 @@ public sealed partial class LrmDaemon
         UpdateServiceStatus();
         _fenceRequest = _nodeStatus == NodeState.Fence
             || _serviceStatus.Values.Any(sd => sd.Node == _node.Name && sd.State == ServiceState.Fence);
-        _stateChanges.Step(entryState);
+        Invariant.Check(State == entryState, "the LRM state changes only in its round");
+        _machine.Step();
 
         return State switch
         {
@@ -91,58 +95,62 @@ public sealed partial class LrmDaemon
 
     // ---- State-change phase (lrm-watchdog-env §4.2), evaluated for the state at entry.
 
-    private TransitionTable<LrmState> BuildStateChanges() => new TransitionTable<LrmState>()
-        .In(LrmState.WaitForAgentLock,
-            T.When("mode is disarm: stay idle", () => Mode == LrmMode.Disarm, Stay),
-            T.When("services to run, quorate, got the agent lock",
-                () => !_fenceRequest && ActiveServiceCount() > 0 && _node.Membership.IsQuorate() && TryGetProtectedAgentLock(),
-                () => SetState(LrmState.Active)),
-            T.Otherwise("stay", Stay))
-        .In(LrmState.LostAgentLock,
-            T.When("quorate and got the agent lock back",
-                () => !_fenceRequest && _node.Membership.IsQuorate() && TryGetProtectedAgentLock(), () => SetState(LrmState.Active)),
-            T.Otherwise("stay", Stay))
-        .In(LrmState.Active,
-            // Upstream does not actually release the lock here: the watchdog will reset the node.
-            T.When("fence request", () => _fenceRequest, () =>
-            {
-                _log.Write(LogLevel.Err, "node needs to be fenced - releasing agent_lock\n");
-                SetState(LrmState.LostAgentLock);
-            }),
-            T.When("lock renewal failed", () => !TryGetProtectedAgentLock(), () => SetState(LrmState.LostAgentLock)),
-            T.When("maintenance mode", () => Mode == LrmMode.Maintenance, () => SetState(LrmState.Maintenance)),
-            // A pending move of this node must run first: the master defers the disarm until it is done,
-            // and a node that released its lock before may run the service unprotected (spec open
-            // question 4; found by the fuzzer as a split brain once that node was cut off).
-            T.When("disarm mode, no pending move, no jobs", () => Mode == LrmMode.Disarm && !HasPendingMove() && OutstandingJobs == 0, () =>
-            {
-                _log.Write(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
-                ReleaseForDisarm();
-            }),
-            T.When("no local service and no jobs", () => !HasConfiguredServiceOnLocalNode() && OutstandingJobs == 0,
-                CountIdleRound),
-            T.Otherwise("busy", () => _activeIdleRounds = 0))
-        .In(LrmState.Maintenance,
-            T.When("fence request", () => _fenceRequest, () =>
-            {
-                _log.Write(LogLevel.Err, "node needs to be fenced during maintenance mode - releasing agent_lock\n");
-                SetState(LrmState.LostAgentLock);
-            }),
-            T.When("disarm mode, nothing active, no jobs",
-                () => Mode == LrmMode.Disarm && ActiveServiceCount() == 0 && !HasServiceFailedToStop() && OutstandingJobs == 0, () =>
-                {
-                    _log.Write(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
-                    ReleaseForDisarm();
-                }),
-            T.When("services still moving (or not stopped)", () => ActiveServiceCount() > 0 || HasServiceFailedToStop() || OutstandingJobs > 0, () =>
-            {
-                if (!TryGetProtectedAgentLock()) SetState(LrmState.LostAgentLock);
-            }),
-            T.When("maintenance ended", () => Mode != LrmMode.Maintenance,
-                () => SetState(TryGetProtectedAgentLock() ? LrmState.Active : LrmState.LostAgentLock)),
-            T.Otherwise("stay", Stay));
-
-    private static void Stay() { }
+    /// <summary>The LRM's machine: the rows of §4.2 per state, first match wins; follow-ups where a row's
+    /// action decides the next state (a release that may fail, the idle limit, a lock attempt).</summary>
+    internal static DaemonMachine<LrmState, LrmTrigger> BuildMachine(LrmDaemon d) =>
+        new DaemonMachine<LrmState, LrmTrigger>(LrmState.Startup, LrmTrigger.Round, d.OnStateChanged)
+            .On(LrmState.Startup, LrmTrigger.Started, LrmState.WaitForAgentLock)
+            .Round(LrmState.WaitForAgentLock)
+                .Stay("mode is disarm: stay idle", () => d.Mode == LrmMode.Disarm)
+                .Go("services to run, quorate, got the agent lock",
+                    () => !d._fenceRequest && d.ActiveServiceCount() > 0 && d._node.Membership.IsQuorate() && d.TryGetProtectedAgentLock(),
+                    LrmState.Active)
+                .Otherwise("stay")
+            .Round(LrmState.LostAgentLock)
+                .Go("quorate and got the agent lock back",
+                    () => !d._fenceRequest && d._node.Membership.IsQuorate() && d.TryGetProtectedAgentLock(), LrmState.Active)
+                .Otherwise("stay")
+            .Round(LrmState.Active)
+                // Upstream does not actually release the lock here: the watchdog will reset the node.
+                .Go("fence request", () => d._fenceRequest, LrmState.LostAgentLock,
+                    before: () => d._log.Write(LogLevel.Err, "node needs to be fenced - releasing agent_lock\n"))
+                .Go("lock renewal failed", () => !d.TryGetProtectedAgentLock(), LrmState.LostAgentLock)
+                .Go("maintenance mode", () => d.Mode == LrmMode.Maintenance, LrmState.Maintenance)
+                // A pending move of this node must run first: the master defers the disarm until it is done,
+                // and a node that released its lock before may run the service unprotected (spec open
+                // question 4; found by the fuzzer as a split brain once that node was cut off).
+                .Stay("disarm mode, no pending move, no jobs: release",
+                    () => d.Mode == LrmMode.Disarm && !d.HasPendingMove() && d.OutstandingJobs == 0, () =>
+                    {
+                        d._log.Write(LogLevel.Info, "HA disarm requested, releasing agent lock and watchdog");
+                        d.ReleaseForDisarm();
+                    })
+                .Stay("no local service and no jobs: count an idle round",
+                    () => !d.HasConfiguredServiceOnLocalNode() && d.OutstandingJobs == 0, d.CountIdleRound)
+                .Otherwise("busy", () => d._activeIdleRounds = 0)
+            .On(LrmState.Active, LrmTrigger.DisarmReleased, LrmState.WaitForAgentLock)
+            .On(LrmState.Active, LrmTrigger.WentIdle, LrmState.WaitForAgentLock)
+            .Round(LrmState.Maintenance)
+                .Go("fence request", () => d._fenceRequest, LrmState.LostAgentLock,
+                    before: () => d._log.Write(LogLevel.Err, "node needs to be fenced during maintenance mode - releasing agent_lock\n"))
+                .Stay("disarm mode, nothing active, no jobs: release",
+                    () => d.Mode == LrmMode.Disarm && d.ActiveServiceCount() == 0 && !d.HasServiceFailedToStop() && d.OutstandingJobs == 0, () =>
+                    {
+                        d._log.Write(LogLevel.Info, "HA disarm requested during maintenance, releasing agent lock and watchdog");
+                        d.ReleaseForDisarm();
+                    })
+                .Stay("services still moving (or not stopped): renew the agent lock",
+                    () => d.ActiveServiceCount() > 0 || d.HasServiceFailedToStop() || d.OutstandingJobs > 0, () =>
+                    {
+                        if (!d.TryGetProtectedAgentLock()) d._machine.Fire(LrmTrigger.LockLost);
+                    })
+                .Stay("maintenance ended: take the agent lock",
+                    () => d.Mode != LrmMode.Maintenance,
+                    () => d._machine.Fire(d.TryGetProtectedAgentLock() ? LrmTrigger.MaintenanceEnded : LrmTrigger.LockLost))
+                .Otherwise("stay")
+            .On(LrmState.Maintenance, LrmTrigger.DisarmReleased, LrmState.WaitForAgentLock)
+            .On(LrmState.Maintenance, LrmTrigger.LockLost, LrmState.LostAgentLock)
+            .On(LrmState.Maintenance, LrmTrigger.MaintenanceEnded, LrmState.Active);
 
     private void CountIdleRound()
     {
@@ -150,7 +158,7 @@ public sealed partial class LrmDaemon
         if (_activeIdleRounds <= Constants.LrmMaxIdleRounds) return;
         _log.Write(LogLevel.Info, $"node had no service configured for {Constants.LrmMaxIdleRounds} rounds, going idle.\n");
         ReleaseLockAndWatchdog();
-        SetState(LrmState.WaitForAgentLock);
+        _machine.Fire(LrmTrigger.WentIdle);
         _activeIdleRounds = 0;
     }
 
@@ -261,11 +269,10 @@ public sealed partial class LrmDaemon
 
     // ---- Helpers.
 
-    private void SetState(LrmState next)
+    /// <summary>The one place a state change is logged and timed.</summary>
+    private void OnStateChanged(LrmState from, LrmState to)
     {
-        if (next == State) return;
-        _log.Write(LogLevel.Info, $"status change {LrmStateNames.Of(State)} => {LrmStateNames.Of(next)}");
-        State = next;
+        _log.Write(LogLevel.Info, $"status change {LrmStateNames.Of(from)} => {LrmStateNames.Of(to)}");
         _stateChangeTime = _node.Clock.MonotonicSeconds;
     }
 
@@ -353,7 +360,7 @@ public sealed partial class LrmDaemon
         // In maintenance both may already be gone (given up once nothing was left to move).
         if (_watchdog is not null && !ReleaseAgentLock()) return;
         GiveUpWatchdog();
-        SetState(LrmState.WaitForAgentLock);
+        _machine.Fire(LrmTrigger.DisarmReleased);
     }
 
     private void ReleaseLockAndWatchdog()

@@ -22,6 +22,23 @@ public enum LrmState
     LostAgentLock,
 }
 
+/// <summary>What moves the LRM's machine (<see cref="DaemonMachine{TState,TTrigger}"/>).</summary>
+public enum LrmTrigger
+{
+    /// <summary>The state-change phase of an iteration (the rows of lrm-watchdog-env §4.2).</summary>
+    Round,
+    /// <summary>The daemon was created.</summary>
+    Started,
+    /// <summary>Disarming: the release was announced and the agent lock and watchdog let go.</summary>
+    DisarmReleased,
+    /// <summary>No local service for more than the idle limit: lock and watchdog let go.</summary>
+    WentIdle,
+    /// <summary>In maintenance, the agent lock could not be renewed or taken.</summary>
+    LockLost,
+    /// <summary>Maintenance ended and the agent lock was taken.</summary>
+    MaintenanceEnded,
+}
+
 /// <summary>Log and status-file spellings of <see cref="LrmState"/>.</summary>
 public static class LrmStateNames
 {

@@ -145,6 +145,8 @@ public sealed class NodeStatusTracker
     private void Set(string node, NodeState state)
     {
         var old = Get(node);
+        Invariant.Check(old == state || NodeTransitions.IsAllowed(old, state),
+            $"node '{node}': transition {StateNames.Of(old)} -> {StateNames.Of(state)} is not in the table");
         _states[node] = state;
         if (old == state) return;
         _log.Write(LogLevel.Info,

@@ -30,16 +30,16 @@ public abstract partial record CrmCommand
     /// <summary><c>arm-ha</c>.</summary>
     public sealed record ArmHa : CrmCommand;
 
-    [GeneratedRegex(@"^(migrate|relocate)\s+(\S+)\s+(\S+)$")]
+    [GeneratedRegex(@"^(migrate|relocate)\s+(\S+)\s+(\S+)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex MotionLine();
 
-    [GeneratedRegex(@"^stop\s+(\S+)\s+(\S+)$")]
+    [GeneratedRegex(@"^stop\s+(\S+)\s+(\S+)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex StopLine();
 
-    [GeneratedRegex(@"^(enable|disable)-node-maintenance\s+(\S+)$")]
+    [GeneratedRegex(@"^(enable|disable)-node-maintenance\s+(\S+)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex MaintenanceLine();
 
-    [GeneratedRegex(@"^disarm-ha\s+(freeze|ignore)$")]
+    [GeneratedRegex(@"^disarm-ha\s+(freeze|ignore)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex DisarmLine();
 
     /// <summary>The command a queue line holds, or null when upstream would not parse it either.</summary>

@@ -5,10 +5,10 @@ namespace HaManager.Core.Model;
 /// <summary>Splitting and checking service ids (<c>vm:101</c>), lrm-watchdog-env §11.</summary>
 public static partial class ServiceId
 {
-    [GeneratedRegex(@"^(\S+):(\S+)$")]
+    [GeneratedRegex(@"^(\S+):(\S+)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex SplitPattern();
 
-    [GeneratedRegex(@"^[a-z]+:\S+$")]
+    [GeneratedRegex(@"^[a-z]+:\S+$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex ResourceIdPattern();
 
     /// <summary>Splits a sid into type and name; throws the upstream message if it has no colon.</summary>

@@ -43,4 +43,9 @@ public static class ServiceTransitions
     /// <summary>All allowed edges, for tests and documentation.</summary>
     public static IEnumerable<(ServiceState From, ServiceState To)> All() =>
         Allowed.SelectMany(kv => kv.Value.Select(to => (kv.Key, to)));
+
+    /// <summary>The table as a Graphviz DOT graph (docs/state-machines/service.dot).</summary>
+    public static string ToDotGraph() => DotGraph.Format("service",
+        Enum.GetValues<ServiceState>().Select(StateNames.Of),
+        All().Select(e => (StateNames.Of(e.From), StateNames.Of(e.To), (string?)null)));
 }

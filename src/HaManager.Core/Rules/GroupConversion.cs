@@ -49,7 +49,7 @@ public static partial class GroupConversion
             if (cd.Group is { } g) cd.Failback = !(groups.TryGetValue(g, out var group) && group.NoFailback);
     }
 
-    [GeneratedRegex(@"^(\d+)\.(\d+)[.-](\d+)(~(\d+))?")]
+    [GeneratedRegex(@"^(\d+)\.(\d+)[.-](\d+)(~(\d+))?", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex VersionPattern();
 
     /// <summary>True iff <paramref name="version"/> is at least <paramref name="minimum"/>; a version without

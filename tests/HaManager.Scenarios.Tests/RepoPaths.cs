@@ -26,12 +26,21 @@ internal static class RepoPaths
             : ["(no conformance data)"];
     }
 
-    /// <summary>The path of a conformance sub-directory; ignores the calling test when it is absent.</summary>
+    /// <summary>The path of a conformance sub-directory. When it is absent the calling test is ignored on a
+    /// developer's machine and fails in CI (<c>CI=true</c>), where a missing component is never a skip.</summary>
     public static string RequireConformance(string subdirectory)
     {
         string dir = Path.Combine(Conformance, subdirectory);
-        if (!Directory.Exists(dir)) Assert.Ignore($"no conformance data at {dir}");
+        if (!Directory.Exists(dir)) MissingConformance(dir);
         return dir;
+    }
+
+    /// <summary>Reports absent conformance data: ignore locally, fail in CI.</summary>
+    public static void MissingConformance(string dir)
+    {
+        string message = $"no conformance data at {dir} (../shared must sit next to the repository)";
+        if (System.Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail(message);
+        Assert.Ignore(message);
     }
 
     private static string FindRoot()

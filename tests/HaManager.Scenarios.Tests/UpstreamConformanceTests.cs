@@ -19,7 +19,7 @@ public class UpstreamConformanceTests
     public void Ratcheted_scenario_replays_exactly(string name)
     {
         string dir = Path.Combine(RepoPaths.Conformance, name);
-        if (!Directory.Exists(RepoPaths.Conformance)) Assert.Ignore($"no conformance data at {RepoPaths.Conformance}");
+        if (!Directory.Exists(RepoPaths.Conformance)) RepoPaths.MissingConformance(RepoPaths.Conformance);
         Assert.That(Directory.Exists(dir), Is.True, $"ratcheted scenario {name} is missing from {RepoPaths.Conformance}");
         var input = ScenarioDirectory.Load(dir);
         Assert.That(input.ExpectedLog, Is.Not.Null, $"{name} has no log.expect");

@@ -179,9 +179,8 @@ public class MultiplexerTests
         {
             ["WATCHDOG_MUX_JOURNAL_SOCKET"] = Path.Combine(dir, "journal"), ["NOTIFY_SOCKET"] = Path.Combine(dir, "notify"),
         });
-        mux.WaitReady();
         var buffer = new byte[65536];
-        notify.ReceiveTimeout = 5000;
+        notify.ReceiveTimeout = 20000;
         Assert.That(System.Text.Encoding.UTF8.GetString(buffer, 0, notify.Receive(buffer)), Is.EqualTo("READY=1"));
 
         using var client = Connect(mux);

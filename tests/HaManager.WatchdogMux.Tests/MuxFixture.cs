@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -14,6 +15,7 @@ internal sealed class MuxFixture : IDisposable
     private readonly StringBuilder _output = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Thread _reader;
+    private readonly Socket? _notify;
 
     public string Dir { get; }
     public string Socket => Path.Combine(Dir, "mux.sock");
@@ -40,6 +42,14 @@ internal sealed class MuxFixture : IDisposable
                      "--client-timeout", clientTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
         psi.Environment["WATCHDOG_MUX_JOURNAL_SOCKET"] = Path.Combine(Dir, "no-journal");
+        // Readiness as systemd sees it: the daemon sends READY=1 once it listens. A test that wants to
+        // watch the notification itself passes its own NOTIFY_SOCKET and waits on it.
+        if (environment?.ContainsKey("NOTIFY_SOCKET") != true)
+        {
+            _notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            _notify.Bind(new UnixDomainSocketEndPoint(Path.Combine(Dir, "notify")));
+            psi.Environment["NOTIFY_SOCKET"] = Path.Combine(Dir, "notify");
+        }
         foreach (var (k, v) in environment ?? []) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.AppendLine(e.Data); };
@@ -95,13 +105,20 @@ internal sealed class MuxFixture : IDisposable
 
     public int Pid => _process.Id;
 
-    /// <summary>Waits until the daemon listens (or exits).</summary>
+    /// <summary>Waits until the daemon says it is ready (sd_notify READY=1, sent once it listens); fails
+    /// the test if it exits or stays silent for 20 s.</summary>
     public void WaitReady()
     {
-        var deadline = NowMs + 10_000;
-        while (NowMs < deadline && !File.Exists(Socket) && !_process.HasExited) Thread.Sleep(20);
-        Assert.That(File.Exists(Socket), Is.True, "watchdog-mux did not start: " + Output);
-        Thread.Sleep(100);
+        if (_notify is null) throw new InvalidOperationException("the test owns NOTIFY_SOCKET: wait for READY=1 there");
+        var buffer = new byte[4096];
+        var deadline = NowMs + 20_000;
+        while (NowMs < deadline && !_process.HasExited)
+        {
+            if (!_notify.Poll(200_000, SelectMode.SelectRead)) continue;
+            string message = Encoding.UTF8.GetString(buffer, 0, _notify.Receive(buffer));
+            if (message.Split('\n').Contains("READY=1")) return;
+        }
+        Assert.Fail("watchdog-mux did not become ready: " + Output);
     }
 
     public void Signal(string name) => Run("kill", "-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -111,6 +128,7 @@ internal sealed class MuxFixture : IDisposable
         if (!_process.HasExited) _process.Kill();
         _process.WaitForExit();
         _process.Dispose();
+        _notify?.Dispose();
         try { Directory.Delete(Dir, recursive: true); }
         catch (IOException) { }
     }

@@ -37,9 +37,9 @@ public sealed class SimNode(string name)
     /// <summary>Bytes of memory, if configured.</summary>
     public double? MaxMem { get; set; }
     /// <summary>The CRM daemon, if running.</summary>
-    public CrmDaemon? Crm { get; set; }
+    public CrmMachine? Crm { get; set; }
     /// <summary>The LRM daemon, if running.</summary>
-    public LrmDaemon? Lrm { get; set; }
+    public LrmMachine? Lrm { get; set; }
     /// <summary>The CRM's environment (lives as long as the node).</summary>
     public SimEnvironment CrmEnv { get; set; } = null!;
     /// <summary>The LRM's environment (lives as long as the node).</summary>

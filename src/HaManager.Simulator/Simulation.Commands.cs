@@ -12,9 +12,6 @@ public sealed partial class Simulation
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    [GeneratedRegex(@"^[a-z]+:\S+$")]
-    private static partial Regex SidPattern();
-
     /// <summary>Executes one hardware command with the given log id.</summary>
     public void ExecuteHardwareCommand(string command, string logId)
     {
@@ -27,7 +24,7 @@ public sealed partial class Simulation
 
         if (cmd == "service")
         {
-            if (!SidPattern().IsMatch(objectId))
+            if (!ServiceId.LooksValid(objectId))
                 throw new SimulationFatalException("value does not look like a valid ha resource id\n");
         }
         else if (!_cluster.HasNode(objectId))

@@ -246,7 +246,7 @@ public sealed partial class Simulation
         public IReadOnlyList<JobCompletion> CollectFinished() => [];
     }
 
-    private void CreateCrm(SimNode node) => node.Crm ??= new CrmDaemon(Decorate(node.CrmEnv.CreateNode(NoJobs.Instance)));
+    private void CreateCrm(SimNode node) => node.Crm ??= new CrmMachine(Decorate(node.CrmEnv.CreateNode(NoJobs.Instance)));
 
     /// <summary>A new LRM gets a new job runner: jobs in flight die with the LRM instance that ran them.</summary>
     private void CreateLrm(SimNode node)
@@ -255,7 +255,7 @@ public sealed partial class Simulation
         var durations = _input.JobDurations;
         var runner = durations is null ? new SimJobRunner(node.LrmEnv)
             : new SimJobRunner(node.LrmEnv, job => IsMove(job.Command) ? durations.GetValueOrDefault(job.Sid) : 0);
-        node.Lrm = new LrmDaemon(Decorate(node.LrmEnv.CreateNode(runner)), _cluster.LrmStartupGate);
+        node.Lrm = new LrmMachine(Decorate(node.LrmEnv.CreateNode(runner)), _cluster.LrmStartupGate);
     }
 
     private static bool IsMove(ServiceState command) =>

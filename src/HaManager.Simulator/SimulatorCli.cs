@@ -91,7 +91,7 @@ public static class SimulatorCli
             return 1;
         }
         var nodeList = nodes.Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
-        stdout.Write(HaManager.Core.Rules.RulesReport.Build(File.ReadAllText(path), nodeList));
+        stdout.Write(Reports.RulesReport.Build(File.ReadAllText(path), nodeList));
         return 0;
     }
 

@@ -118,7 +118,7 @@ public static class Fixtures
 /// manager lock it holds, so its status writes pass the store's lease check.</summary>
 public sealed class BenchMaster
 {
-    private readonly HaManager.Core.Manager.Manager _manager;
+    private readonly HaManager.Core.Master.Manager _manager;
     private readonly LockLease _lease;
 
     public BenchMaster(Simulation sim)
@@ -126,7 +126,7 @@ public sealed class BenchMaster
         var env = sim.Cluster.Nodes[0].CrmEnv;
         env.ForceTimeUpdate();
         _lease = env.TryAcquire(LockNames.Manager) ?? throw new InvalidOperationException("node1 cannot take the manager lock");
-        _manager = new HaManager.Core.Manager.Manager(env.CreateNode(new SimJobRunner(env)));
+        _manager = new HaManager.Core.Master.Manager(env.CreateNode(new SimJobRunner(env)));
     }
 
     /// <summary>One manager round.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using HaManager.Benchmarks;
 using HaManager.Core.Lrm;
-using HaManager.Core.Manager;
+using HaManager.Core.Master;
 using HaManager.Core.Model;
 using HaManager.Core.Scheduling;
 using HaManager.Simulator;
@@ -58,7 +58,7 @@ if (Run("lrm"))
 {
     var sim = new Simulation(Fixtures.Cluster(1, 1000));
     var node = sim.Cluster.Nodes[0];
-    var lrm = new LrmDaemon(node.LrmEnv.CreateNode(new SimJobRunner(node.LrmEnv)), new LrmStartupGate());
+    var lrm = new LrmMachine(node.LrmEnv.CreateNode(new SimJobRunner(node.LrmEnv)), new LrmStartupGate());
     // One second per iteration, as the simulator's main loop would move the clock (without its
     // 300 s check: the first round starts all 1000 services at once).
     void Tick()

@@ -15,8 +15,8 @@ public class StateDiagramTests
 {
     public static IEnumerable<TestCaseData> Machines()
     {
-        yield return new TestCaseData("crm", (Func<string>)(() => new CrmDaemon(new FakeEnvironment().Node).StateDiagram()));
-        yield return new TestCaseData("lrm", (Func<string>)(() => new LrmDaemon(new FakeEnvironment().Node, new LrmStartupGate()).StateDiagram()));
+        yield return new TestCaseData("crm", (Func<string>)(() => new CrmMachine(new FakeEnvironment().Node).StateDiagram()));
+        yield return new TestCaseData("lrm", (Func<string>)(() => new LrmMachine(new FakeEnvironment().Node, new LrmStartupGate()).StateDiagram()));
         yield return new TestCaseData("service", (Func<string>)ServiceTransitions.ToDotGraph);
         yield return new TestCaseData("node", (Func<string>)NodeTransitions.ToDotGraph);
     }
@@ -40,7 +40,7 @@ public class StateDiagramTests
     [Test]
     public void The_lrm_diagram_shows_every_state_and_round_row()
     {
-        var lrm = new LrmDaemon(new FakeEnvironment().Node, new LrmStartupGate());
+        var lrm = new LrmMachine(new FakeEnvironment().Node, new LrmStartupGate());
         string dot = lrm.StateDiagram();
         foreach (var state in Enum.GetNames<LrmState>()) Assert.That(dot, Does.Contain(state));
         Assert.That(dot, Does.Contain("lock renewal failed"));

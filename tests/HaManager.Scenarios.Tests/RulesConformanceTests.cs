@@ -1,4 +1,4 @@
-using HaManager.Core.Rules;
+using HaManager.Simulator.Reports;
 
 namespace HaManager.Scenarios.Tests;
 

@@ -21,7 +21,7 @@ public enum CrmState
     LostManagerLock,
 }
 
-/// <summary>What moves the CRM's machine (<see cref="DaemonMachine{TState,TTrigger}"/>).</summary>
+/// <summary>What moves the CRM's machine (<see cref="RoundMachine{TState,TTrigger}"/>).</summary>
 public enum CrmTrigger
 {
     /// <summary>The state-change phase of an iteration (the rows of crm-manager §2.6).</summary>

@@ -12,9 +12,6 @@ public static partial class HaFormats
     [GeneratedRegex(@"^([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)(:(\d+))?$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex HaNodePattern();
 
-    [GeneratedRegex(@"^[a-z]+:\S+$", RegexOptions.None, Constants.NoRegexTimeout)]
-    private static partial Regex ResourceIdPattern();
-
     [GeneratedRegex(@"\s+", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex Blanks();
 
@@ -35,7 +32,7 @@ public static partial class HaFormats
 
     /// <summary>Error for a bad resource list item, or null.</summary>
     public static string? CheckResourceList(string value) =>
-        SplitList(value).Any(item => !ResourceIdPattern().IsMatch(item)) ? "value does not look like a valid ha resource id" : null;
+        SplitList(value).Any(item => !Model.ServiceId.LooksValid(item)) ? "value does not look like a valid ha resource id" : null;
 
     /// <summary>Parses an HA node list into (node, priority) in order; priority defaults to 0.</summary>
     public static List<(string Node, int Priority)> ParseHaNodes(string value)

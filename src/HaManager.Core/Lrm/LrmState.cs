@@ -22,7 +22,7 @@ public enum LrmState
     LostAgentLock,
 }
 
-/// <summary>What moves the LRM's machine (<see cref="DaemonMachine{TState,TTrigger}"/>).</summary>
+/// <summary>What moves the LRM's machine (<see cref="RoundMachine{TState,TTrigger}"/>).</summary>
 public enum LrmTrigger
 {
     /// <summary>The state-change phase of an iteration (the rows of lrm-watchdog-env §4.2).</summary>

@@ -1,5 +1,5 @@
 using HaManager.Core.Environment;
-using HaManager.Core.Manager;
+using HaManager.Core.Master;
 
 namespace HaManager.Core.Scheduling;
 

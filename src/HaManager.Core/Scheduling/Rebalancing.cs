@@ -1,4 +1,4 @@
-using HaManager.Core.Manager;
+using HaManager.Core.Master;
 using HaManager.Core.Model;
 
 namespace HaManager.Core.Scheduling;

@@ -6,17 +6,17 @@ namespace HaManager.Core.Tests;
 /// false, a row's before-action precedes the state change, and a follow-up fired by a stay runs right
 /// after the round. Method: a small machine whose conditions and actions record what they did.
 /// </summary>
-public class DaemonMachineTests
+public class RoundMachineTests
 {
     private enum S { A, B, C }
 
     private enum T { Round, Next }
 
-    private static (DaemonMachine<S, T> Machine, List<string> Calls) Machine(bool a, bool b, bool c)
+    private static (RoundMachine<S, T> Machine, List<string> Calls) Machine(bool a, bool b, bool c)
     {
         var calls = new List<string>();
-        DaemonMachine<S, T> m = null!;
-        m = new DaemonMachine<S, T>(S.A, T.Round, (from, to) => calls.Add($"{from}=>{to}"))
+        RoundMachine<S, T> m = null!;
+        m = new RoundMachine<S, T>(S.A, T.Round, (from, to) => calls.Add($"{from}=>{to}"))
             .Round(S.A)
                 .Go("a", () => { calls.Add("a?"); return a; }, S.B, before: () => calls.Add("a!"))
                 .Stay("b", () => { calls.Add("b?"); return b; }, () => { calls.Add("b!"); m.Fire(T.Next); })
@@ -64,7 +64,7 @@ public class DaemonMachineTests
     [Test]
     public void A_state_without_rows_is_a_bug()
     {
-        var m = new DaemonMachine<S, T>(S.C, T.Round, (_, _) => { });
+        var m = new RoundMachine<S, T>(S.C, T.Round, (_, _) => { });
         Assert.Throws<InvariantViolationException>(m.Step);
     }
 }

@@ -4,7 +4,7 @@ using HaManager.Core.Model;
 namespace HaManager.Core.Lrm;
 
 // Shutdown policies (§5), the worker model (§6), the restart policy (§7) and command execution (§8).
-public sealed partial class LrmDaemon
+public sealed partial class LrmMachine
 {
     /// <summary>Handles a node shutdown, reboot or LRM restart request (lrm-watchdog-env §5). Idempotent.</summary>
     public void ShutdownRequest()

@@ -1,9 +1,9 @@
-using HaManager.Core.Manager;
+using HaManager.Core.Master;
 using HaManager.Core.Model;
 using HaManager.Core.Rules;
 using HaManager.Core.Formats;
 
-namespace HaManager.Core.Tests.Manager;
+namespace HaManager.Core.Tests.Master;
 
 /// <summary>
 /// Goal: select_service_node follows rules-scheduling §5.3 step by step. Method: basic usage over three

@@ -1,7 +1,7 @@
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 /// <summary>
 /// The master's node status machine (crm-manager §6): node states, the in-memory "last seen online"

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace HaManager.Core.Formats;
+namespace HaManager.Simulator.Reports;
 
 /// <summary>
 /// Canonical pretty JSON as upstream's test tools print it: keys sorted ordinally, three-space

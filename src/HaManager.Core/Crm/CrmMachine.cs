@@ -1,4 +1,5 @@
 using HaManager.Core.Environment;
+using HaManager.Core.Master;
 using HaManager.Core.Model;
 
 namespace HaManager.Core.Crm;
@@ -8,21 +9,21 @@ namespace HaManager.Core.Crm;
 /// the manager lock, keeps the master's watchdog, and runs one Manager round per master iteration.
 /// Driven from outside through <see cref="DoOneIteration"/>.
 /// </summary>
-public sealed class CrmDaemon
+public sealed class CrmMachine
 {
     private readonly HaNode _node;
     private readonly IHaLog _log;
-    private Manager.Manager? _manager;
+    private Manager? _manager;
     private LockLease? _managerLease;
     private bool _shutdownRequested;
     private int _activeIdleRounds;
     private string? _watchdog;
     private bool _disarmed;
     private bool _clusterStateUpdated;
-    private readonly DaemonMachine<CrmState, CrmTrigger> _machine;
+    private readonly RoundMachine<CrmState, CrmTrigger> _machine;
 
     /// <summary>Creates the daemon; logs <c>status change startup => wait_for_quorum</c>.</summary>
-    public CrmDaemon(HaNode node)
+    public CrmMachine(HaNode node)
     {
         _node = node;
         _log = node.Log;
@@ -68,8 +69,8 @@ public sealed class CrmDaemon
     /// <summary>The CRM's machine: the state-change rows of crm-manager §2.6 per state, first match wins;
     /// follow-ups where an action decides the next state (the lock attempt of a CRM that may be active,
     /// the idle limit, giving up a lost lock).</summary>
-    internal static DaemonMachine<CrmState, CrmTrigger> BuildMachine(CrmDaemon d) =>
-        new DaemonMachine<CrmState, CrmTrigger>(CrmState.Startup, CrmTrigger.Round, d.OnStateChanged)
+    internal static RoundMachine<CrmState, CrmTrigger> BuildMachine(CrmMachine d) =>
+        new RoundMachine<CrmState, CrmTrigger>(CrmState.Startup, CrmTrigger.Round, d.OnStateChanged)
             .On(CrmState.Startup, CrmTrigger.Started, CrmState.WaitForQuorum)
             .Round(CrmState.WaitForQuorum)
                 .Stay("may be active: try the manager lock", () => d.CanGetActive(allowNoService: false),
@@ -164,7 +165,7 @@ public sealed class CrmDaemon
     {
         _log.Write(LogLevel.Info, $"status change {CrmStateNames.Of(from)} => {CrmStateNames.Of(to)}");
         if (from == CrmState.Master) _manager = null;
-        if (to == CrmState.Master) _manager = new Manager.Manager(_node);
+        if (to == CrmState.Master) _manager = new Manager(_node);
     }
 
     private bool TryGetProtectedManagerLock()

@@ -1,8 +1,8 @@
 using HaManager.Core.Environment;
-using HaManager.Core.Manager;
+using HaManager.Core.Master;
 using HaManager.Core.Model;
 
-namespace HaManager.Core.Tests.Manager;
+namespace HaManager.Core.Tests.Master;
 
 /// <summary>
 /// Goal: the node status machine of crm-manager §6 makes each transition for the spec's reason.

@@ -2,7 +2,7 @@ using System.Globalization;
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 // CRM command processing (crm-manager §7) and disarm handling (§10).
 public sealed partial class Manager

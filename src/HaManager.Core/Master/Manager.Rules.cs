@@ -3,17 +3,12 @@ using HaManager.Core.Formats;
 using HaManager.Core.Model;
 using HaManager.Core.Rules;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 // Rules and legacy groups inside a round: compile when something changed (rules-scheduling §2.1), and
 // the persistent migration of groups into rules (crm-manager §11, rules-scheduling §3.3).
 public sealed partial class Manager
 {
-    private int _groupMigrationCountdown = Constants.GroupMigrationInitialDelayRounds;
-    private (string Rules, string Groups)? _compiledDigests;
-    private SortedDictionary<string, HaGroup> _groups = new(StringComparer.Ordinal);
-    private string _groupsDigest = SectionConfig.DigestOf("");
-
     /// <summary>Round step 8 (second half): the legacy group configuration.</summary>
     private void ReadGroups()
     {

@@ -9,7 +9,7 @@ namespace HaManager.Core.Lrm;
 /// restart policy and the shutdown policies, and reports results in its status file.
 /// Driven from outside through <see cref="DoOneIteration"/>.
 /// </summary>
-public sealed partial class LrmDaemon
+public sealed partial class LrmMachine
 {
     private readonly HaNode _node;
     private readonly IHaLog _log;
@@ -34,10 +34,10 @@ public sealed partial class LrmDaemon
     private string? _watchdog;
     private bool _clusterStateUpdated;
     private bool _fenceRequest;
-    private readonly DaemonMachine<LrmState, LrmTrigger> _machine;
+    private readonly RoundMachine<LrmState, LrmTrigger> _machine;
 
     /// <summary>Creates the LRM; logs <c>status change startup => wait_for_agent_lock</c>.</summary>
-    public LrmDaemon(HaNode node, LrmStartupGate startupGate)
+    public LrmMachine(HaNode node, LrmStartupGate startupGate)
     {
         _node = node;
         _log = node.Log;
@@ -97,8 +97,8 @@ public sealed partial class LrmDaemon
 
     /// <summary>The LRM's machine: the rows of §4.2 per state, first match wins; follow-ups where a row's
     /// action decides the next state (a release that may fail, the idle limit, a lock attempt).</summary>
-    internal static DaemonMachine<LrmState, LrmTrigger> BuildMachine(LrmDaemon d) =>
-        new DaemonMachine<LrmState, LrmTrigger>(LrmState.Startup, LrmTrigger.Round, d.OnStateChanged)
+    internal static RoundMachine<LrmState, LrmTrigger> BuildMachine(LrmMachine d) =>
+        new RoundMachine<LrmState, LrmTrigger>(LrmState.Startup, LrmTrigger.Round, d.OnStateChanged)
             .On(LrmState.Startup, LrmTrigger.Started, LrmState.WaitForAgentLock)
             .Round(LrmState.WaitForAgentLock)
                 .Stay("mode is disarm: stay idle", () => d.Mode == LrmMode.Disarm)

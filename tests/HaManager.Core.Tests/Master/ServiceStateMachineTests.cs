@@ -1,7 +1,7 @@
 using HaManager.Core.Model;
-using MgrManager = HaManager.Core.Manager.Manager;
+using MgrManager = HaManager.Core.Master.Manager;
 
-namespace HaManager.Core.Tests.Manager;
+namespace HaManager.Core.Tests.Master;
 
 /// <summary>
 /// Goal: every service-state transition of crm-manager §8 happens for the reason the spec gives, and

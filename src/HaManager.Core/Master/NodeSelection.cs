@@ -1,6 +1,6 @@
 using HaManager.Core.Model;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 /// <summary>How strongly node selection should prefer staying (rules-scheduling §5.1).</summary>
 public enum SelectionPreference

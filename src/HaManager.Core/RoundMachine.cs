@@ -17,7 +17,7 @@ namespace HaManager.Core;
 /// </summary>
 /// <typeparam name="TState">The machine's states.</typeparam>
 /// <typeparam name="TTrigger">Its triggers; one of them is the round.</typeparam>
-public sealed class DaemonMachine<TState, TTrigger>
+public sealed class RoundMachine<TState, TTrigger>
     where TState : struct, Enum
     where TTrigger : struct, Enum
 {
@@ -27,7 +27,7 @@ public sealed class DaemonMachine<TState, TTrigger>
 
     /// <summary>Creates the machine in <paramref name="initial"/>; <paramref name="onTransition"/> runs on every
     /// state change (the uniform log line), after the winning row's <c>before</c> action.</summary>
-    public DaemonMachine(TState initial, TTrigger round, Action<TState, TState> onTransition)
+    public RoundMachine(TState initial, TTrigger round, Action<TState, TState> onTransition)
     {
         _round = round;
         _machine = new StateMachine<TState, TTrigger>(initial, FiringMode.Queued);
@@ -50,7 +50,7 @@ public sealed class DaemonMachine<TState, TTrigger>
     }
 
     /// <summary>Declares a follow-up: in <paramref name="from"/>, <paramref name="trigger"/> leads to <paramref name="to"/>.</summary>
-    public DaemonMachine<TState, TTrigger> On(TState from, TTrigger trigger, TState to)
+    public RoundMachine<TState, TTrigger> On(TState from, TTrigger trigger, TState to)
     {
         _machine.Configure(from).Permit(trigger, to);
         return this;
@@ -79,12 +79,12 @@ public sealed class DaemonMachine<TState, TTrigger>
     /// <summary>The rows of one state, built in priority order; end with <see cref="Otherwise"/>.</summary>
     public sealed class RowList
     {
-        private readonly DaemonMachine<TState, TTrigger> _owner;
+        private readonly RoundMachine<TState, TTrigger> _owner;
         private readonly StateMachine<TState, TTrigger>.StateConfiguration _config;
         private readonly List<Row> _rows = [];
         private bool?[] _results = [];
 
-        internal RowList(DaemonMachine<TState, TTrigger> owner, TState state)
+        internal RowList(RoundMachine<TState, TTrigger> owner, TState state)
         {
             _owner = owner;
             _config = owner._machine.Configure(state);
@@ -113,7 +113,7 @@ public sealed class DaemonMachine<TState, TTrigger>
         }
 
         /// <summary>The last row: stay, running <paramref name="action"/>.</summary>
-        public DaemonMachine<TState, TTrigger> Otherwise(string description, Action? action = null)
+        public RoundMachine<TState, TTrigger> Otherwise(string description, Action? action = null)
         {
             Stay(description, () => true, action);
             return _owner;

@@ -1,7 +1,7 @@
 using HaManager.Core.Model;
 using HaManager.Core.Rules;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 /// <summary>Compiled rules as node selection sees them (rules-scheduling §5.2–§5.3).</summary>
 public sealed class PlacementRules(CompiledRules compiled) : IPlacementRules

@@ -1,6 +1,7 @@
 using HaManager.Core.Formats;
+using HaManager.Core.Rules;
 
-namespace HaManager.Core.Rules;
+namespace HaManager.Simulator.Reports;
 
 /// <summary>
 /// The canonicalisation report of a rules.cfg (rules-scheduling §2.6): the drop messages, the checked

@@ -8,13 +8,13 @@ namespace HaManager.Core.Tests.Lrm;
 /// lrm-watchdog-env §7 and reports results under the request's uid. Method: an LRM over an
 /// in-memory environment with a scripted agent iterates while the test plays the master.
 /// </summary>
-public class LrmDaemonTests
+public class LrmMachineTests
 {
-    private static (LrmDaemon Lrm, FakeEnvironment Env) Lrm(string sid, ServiceState state, int maxRestart = 1)
+    private static (LrmMachine Lrm, FakeEnvironment Env) Lrm(string sid, ServiceState state, int maxRestart = 1)
     {
         var env = new FakeEnvironment("node1").WithService(sid, "node1", maxRestart: maxRestart).WithNodesOnline()
             .WithStatus(sid, state, "node1");
-        return (new LrmDaemon(env.Node, new LrmStartupGate()), env);
+        return (new LrmMachine(env.Node, new LrmStartupGate()), env);
     }
 
     private static LrmResult? ResultFor(FakeEnvironment env, string sid)
@@ -147,7 +147,7 @@ public class LrmDaemonTests
             env.WithService(sid, "node1").WithStatus(sid, ServiceState.Started, "node1");
         env.HoldJobs = true;
         env.MaxWorkers = 2;
-        var lrm = new LrmDaemon(env.Node, new LrmStartupGate());
+        var lrm = new LrmMachine(env.Node, new LrmStartupGate());
         lrm.DoOneIteration();
         Assert.That(env.HeldJobs.Select(j => j.Job.Sid), Is.EqualTo(new[] { "vm:101", "vm:102" }));
         env.FinishHeldJobs();
@@ -166,7 +166,7 @@ public class LrmDaemonTests
         var next = lrm.DoOneIteration();
         Assert.That(next.Exit, Is.False);
         Assert.That(next.AtMonotonicSeconds, Is.EqualTo(start + SafetyBudget.Pmxcfs.RoundSeconds), "an active round lasts R from its start");
-        var idle = new LrmDaemon(new FakeEnvironment("node2").WithNodesOnline().Node, new LrmStartupGate()).DoOneIteration();
+        var idle = new LrmMachine(new FakeEnvironment("node2").WithNodesOnline().Node, new LrmStartupGate()).DoOneIteration();
         Assert.That(idle.AfterSeconds, Is.EqualTo(SafetyBudget.Pmxcfs.IdleSleepSeconds), "an idle LRM waits");
     }
 }

@@ -1,12 +1,16 @@
 using HaManager.Core.Environment;
+using HaManager.Core.Formats;
 using HaManager.Core.Model;
+using HaManager.Core.Rules;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 /// <summary>
 /// The master's per-round logic and its in-memory state (crm-manager §4–§10). Created whenever a CRM
 /// becomes master and discarded when it stops being master. Abbreviations as in the spec:
 /// NS node status map, SS service status map, SC service configuration, sd one SS entry, cd one SC entry.
+/// All of its state is declared here; the partial files (Commands, Services, Rules, Rebalance) hold
+/// only behaviour.
 /// </summary>
 public sealed partial class Manager
 {
@@ -32,6 +36,19 @@ public sealed partial class Manager
     private Dictionary<string, LrmMode> _lrmModes = new(StringComparer.Ordinal);
     private List<string> _releasedForDisarm = [];
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
+
+    // Rules and legacy groups (Manager.Rules.cs).
+    private int _groupMigrationCountdown = Constants.GroupMigrationInitialDelayRounds;
+    private (string Rules, string Groups)? _compiledDigests;
+    private SortedDictionary<string, HaGroup> _groups = new(StringComparer.Ordinal);
+    private string _groupsDigest = SectionConfig.DigestOf("");
+
+    // Automatic rebalancing (Manager.Rebalance.cs).
+    private int _imbalanceRounds;
+
+    /// <summary>Per service, the nodes where its start failed during this master's term while it is managed (kept in memory
+    /// only: rebalancing must not send a service back to where it cannot start).</summary>
+    private readonly Dictionary<string, HashSet<string>> _startFailedOn = new(StringComparer.Ordinal);
 
     /// <summary>Takes over the persisted manager status. Throws if it cannot be read.</summary>
     public Manager(HaNode node)

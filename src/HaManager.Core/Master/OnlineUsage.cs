@@ -1,6 +1,6 @@
 using HaManager.Core.Model;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 /// <summary>
 /// Which services load which online node, rebuilt every round and updated on every service state

@@ -1,7 +1,7 @@
 using HaManager.Core.Environment;
 using HaManager.Core.Model;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 // The service state machine (crm-manager §8): one handler per state, the restart-freeze rule and
 // the fencing section, repeated until a pass changes nothing.

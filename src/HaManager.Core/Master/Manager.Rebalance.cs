@@ -2,17 +2,11 @@ using HaManager.Core.Environment;
 using HaManager.Core.Model;
 using HaManager.Core.Scheduling;
 
-namespace HaManager.Core.Manager;
+namespace HaManager.Core.Master;
 
 // Automatic rebalancing (rules-scheduling §7): round step 13 when not disarmed.
 public sealed partial class Manager
 {
-    private int _imbalanceRounds;
-
-    /// <summary>Per service, the nodes where its start failed during this master's term while it is managed (kept in memory
-    /// only: rebalancing must not send a service back to where it cannot start).</summary>
-    private readonly Dictionary<string, HashSet<string>> _startFailedOn = new(StringComparer.Ordinal);
-
     /// <summary>Running as far as the master knows: confirmed earlier, or reported started in the LRM results
     /// read this round (rebalancing runs before the state machine consumes them).</summary>
     private bool ConfirmedRunning(ServiceStatusEntry sd) =>

@@ -127,7 +127,13 @@ if (Run("replay"))
     }
     var failover = Fixtures.FailoverReplay(25, 3000);
     Report(Harness.Measure("simulator: 25-node failover replay, in process", "25 nodes × 3000", () => failover,
-        f => Simulation.Run(f), Iterations(3, 1), warmup: 0));
+        f =>
+        {
+            // A figure for a run that ended early would flatter: the replay must reach its normal end.
+            string log = Simulation.Run(f);
+            if (!log.EndsWith("exit simulation - done\n", StringComparison.Ordinal))
+                throw new InvalidOperationException("the failover replay did not end normally: " + log.TrimEnd().Split('\n')[^1]);
+        }, Iterations(3, 1), warmup: 0));
     string dir = Fixtures.WriteScenarioDirectory(failover);
     string dll = typeof(Simulation).Assembly.Location;
     Report(Harness.Measure("simulator: 25-node failover replay, whole process", "25 nodes × 3000", () => dir, d =>

@@ -79,11 +79,20 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
 
     public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes)
     {
+        CheckStore();
+        foreach (var sid in changes.Keys)
+            if (!Config.ContainsKey(sid)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
         foreach (var (sid, change) in changes)
             if (change.Set.TryGetValue("state", out var state)) Config[sid].State = state;
     }
 
-    public void StealService(string sid, string fromNode, string toNode, LockLease managerLease) => Config[sid].Node = toNode;
+    public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
+    {
+        CheckStore();
+        if (!Config.TryGetValue(sid, out var cd) || cd.Node != fromNode)
+            throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {cd?.Node})\n");
+        cd.Node = toNode;
+    }
     public DatacenterSettings GetDatacenterSettings() => Datacenter;
     public string? Rules { get; set; }
     public string? Groups { get; set; }

@@ -32,7 +32,8 @@ public static class DatacenterConfig
                 case "crs":
                     foreach (var (k, v) in PropertyString(value, "ha")) crs[k] = v;
                     break;
-                case "max_workers" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n):
+                // integer >= 1 (config-cli §7); anything else keeps the default.
+                case "max_workers" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 1:
                     maxWorkers = n;
                     break;
                 case "fencing":

@@ -91,7 +91,9 @@ public sealed partial class FenceConfig
     {
         var m = NamePattern().Match(text);
         if (!m.Success) return null;
-        int sub = m.Groups[2].Success ? int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : 1;
+        int sub = 1;
+        if (m.Groups[2].Success && !int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out sub))
+            return null;
         return (m.Groups[1].Value, sub == 0 ? 1 : sub);
     }
 

@@ -28,7 +28,10 @@ public static partial class HaFormats
 
     /// <summary>Error for a bad HA node list item, or null.</summary>
     public static string? CheckHaNodeList(string value) =>
-        SplitList(value).Any(item => !HaNodePattern().IsMatch(item)) ? "value does not look like a valid ha node" : null;
+        SplitList(value).Any(item => HaNodePattern().Match(item) is not { Success: true } m
+            || (m.Groups[4].Success && !int.TryParse(m.Groups[4].Value, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out _)))
+            ? "value does not look like a valid ha node" : null;
 
     /// <summary>Error for a bad resource list item, or null.</summary>
     public static string? CheckResourceList(string value) =>
@@ -42,7 +45,10 @@ public static partial class HaFormats
         {
             var m = HaNodePattern().Match(item);
             if (!m.Success) continue;
-            int prio = m.Groups[4].Success ? int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            int prio = 0;
+            // A priority too large for the scheduler counts as the largest (the list check refuses it first).
+            if (m.Groups[4].Success && !int.TryParse(m.Groups[4].Value, System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out prio)) prio = int.MaxValue;
             nodes.Add((m.Groups[1].Value, prio));
         }
         return nodes;

@@ -26,8 +26,10 @@ public enum PropertyKind
 /// <param name="Values">Enumeration values, in schema order.</param>
 /// <param name="MaxLength">Maximum string length.</param>
 /// <param name="Format">Returns the format error text for a bad value, or null.</param>
+/// <param name="Maximum">Largest value of an integer property (default: what fits an int).</param>
 public sealed record PropertySchema(string Name, PropertyKind Kind, bool Required = false, long? Minimum = null,
-    IReadOnlyList<string>? Values = null, int? MaxLength = null, Func<string, string?>? Format = null);
+    IReadOnlyList<string>? Values = null, int? MaxLength = null, Func<string, string?>? Format = null,
+    long Maximum = int.MaxValue);
 
 /// <summary>One section type (<c>vm</c>, <c>group</c>, <c>node-affinity</c>, …).</summary>
 /// <param name="Type">The header type word.</param>
@@ -200,8 +202,13 @@ public static partial class SectionConfig
                 break;
             case PropertyKind.Integer:
                 if (value is null || !IntegerPattern().IsMatch(value)) return $"type check ('integer') failed - got '{value}'";
-                long n = long.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                // Any number of digits: what does not fit a long is certainly out of range, not a crash.
+                if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n))
+                    return value.StartsWith('-') && prop.Minimum is { } low
+                        ? $"value must have a minimum value of {low}"
+                        : $"value must have a maximum value of {prop.Maximum}";
                 if (prop.Minimum is { } min && n < min) return $"value must have a minimum value of {min}";
+                if (n > prop.Maximum) return $"value must have a maximum value of {prop.Maximum}";
                 value = n.ToString(CultureInfo.InvariantCulture);
                 break;
             case PropertyKind.Enumeration:

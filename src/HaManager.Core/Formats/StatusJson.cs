@@ -14,22 +14,23 @@ public static class StatusJson
 {
     private static readonly JsonDocumentOptions ReadOptions = new() { AllowTrailingCommas = false };
 
-    /// <summary>Parses a manager status; empty text reads as an empty status.</summary>
+    /// <summary>Parses a manager status; empty text reads as an empty status. Throws
+    /// <see cref="FormatException"/> (naming the file and what is wrong) and nothing else.</summary>
     public static ManagerStatus ParseManagerStatus(string json)
     {
         var status = new ManagerStatus();
         if (string.IsNullOrWhiteSpace(json)) return status;
-        using var doc = JsonDocument.Parse(json, ReadOptions);
+        using var doc = ParseDocument(json, "manager_status");
         var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("manager status is not a JSON object");
+        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("manager_status: not a JSON object");
 
         if (root.TryGetProperty("master_node", out var master) && master.ValueKind == JsonValueKind.String)
             status.MasterNode = master.GetString();
         if (root.TryGetProperty("timestamp", out var ts)) status.Timestamp = AsLong(ts);
         if (root.TryGetProperty("node_status", out var nodes) && nodes.ValueKind == JsonValueKind.Object)
             foreach (var p in nodes.EnumerateObject())
-                if (StateNames.TryParseNode(p.Value.GetString(), out var ns)) status.NodeStatus[p.Name] = ns;
-                else throw new FormatException($"unknown node state '{p.Value}' for node '{p.Name}'");
+                if (StateNames.TryParseNode(Scalar(p.Value), out var ns)) status.NodeStatus[p.Name] = ns;
+                else throw new FormatException($"manager_status: node_status: unknown node state '{p.Value}' for node '{p.Name}'");
         if (root.TryGetProperty("service_status", out var services) && services.ValueKind == JsonValueKind.Object)
             foreach (var p in services.EnumerateObject()) status.ServiceStatus[p.Name] = ParseEntry(p.Name, p.Value);
         if (root.TryGetProperty("node_request", out var requests) && requests.ValueKind == JsonValueKind.Object)
@@ -48,7 +49,7 @@ public static class StatusJson
     {
         string? stateWord = AsString(e, "state");
         if (!StateNames.TryParseService(stateWord, out var state))
-            throw new FormatException($"service '{sid}' has unknown state '{stateWord}'");
+            throw new FormatException($"manager_status: service_status: service '{sid}' has unknown state '{stateWord}'");
         var entry = new ServiceStatusEntry
         {
             State = state,
@@ -66,20 +67,22 @@ public static class StatusJson
         return entry;
     }
 
-    /// <summary>Parses an LRM status; empty text reads as an empty status.</summary>
+    /// <summary>Parses an LRM status; empty text reads as an empty status. Throws
+    /// <see cref="FormatException"/> (naming the file and what is wrong) and nothing else.</summary>
     public static LrmStatus ParseLrmStatus(string json)
     {
         var status = new LrmStatus();
         if (string.IsNullOrWhiteSpace(json)) return status;
-        using var doc = JsonDocument.Parse(json, ReadOptions);
+        using var doc = ParseDocument(json, "lrm_status");
         var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("lrm_status: not a JSON object");
         status.State = AsString(root, "state");
         status.Mode = AsString(root, "mode");
         if (root.TryGetProperty("timestamp", out var ts)) status.Timestamp = AsLong(ts);
         if (root.TryGetProperty("results", out var results) && results.ValueKind == JsonValueKind.Object)
             foreach (var p in results.EnumerateObject())
                 status.Results[p.Name] = new LrmResult(AsString(p.Value, "sid") ?? "", AsString(p.Value, "state") ?? "",
-                    (int)(p.Value.TryGetProperty("exit_code", out var code) ? AsLong(code) ?? 0 : 0));
+                    ExitCodeOf(p.Value));
         return status;
     }
 
@@ -185,18 +188,34 @@ public static class StatusJson
         _ => null,
     };
 
+    private static JsonDocument ParseDocument(string json, string file)
+    {
+        try { return JsonDocument.Parse(json, ReadOptions); }
+        catch (JsonException e) { throw new FormatException($"{file}: not valid JSON - {e.Message}"); }
+        catch (ArgumentException) { throw new FormatException($"{file}: not valid text (broken UTF-16/UTF-8)"); }
+    }
+
+    /// <summary>An integer of any spelling; null when absent, not a number, or beyond a long (a number of
+    /// any size is data, never a crash).</summary>
     private static long? AsLong(JsonElement v) => v.ValueKind switch
     {
         JsonValueKind.Number when v.TryGetInt64(out long l) => l,
-        JsonValueKind.Number => (long)v.GetDouble(),
+        JsonValueKind.Number when v.TryGetDouble(out double d) && double.IsFinite(d) && Math.Abs(d) < 9.2e18 => (long)d,
         JsonValueKind.String when long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long l) => l,
         _ => null,
     };
 
+    /// <summary>A result's exit code; one outside the range of exit codes reads as "failed to execute".</summary>
+    private static int ExitCodeOf(JsonElement result)
+    {
+        if (!result.TryGetProperty("exit_code", out var code)) return 0;
+        return AsLong(code) is { } n && n is >= int.MinValue and <= int.MaxValue ? (int)n : ExitCodes.Crashed;
+    }
+
     private static bool IsTruthy(JsonElement v) => v.ValueKind switch
     {
         JsonValueKind.True => true,
-        JsonValueKind.Number => v.GetDouble() != 0,
+        JsonValueKind.Number => !v.TryGetDouble(out double d) || d != 0,
         JsonValueKind.String => v.GetString() is { Length: > 0 } s && s != "0",
         _ => false,
     };

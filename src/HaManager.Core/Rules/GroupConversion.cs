@@ -61,11 +61,18 @@ public static partial class GroupConversion
         if (!v.Success || !m.Success) return false;
         for (int i = 1; i <= 3; i++)
         {
-            int a = int.Parse(v.Groups[i].Value, CultureInfo.InvariantCulture), b = int.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture);
-            if (a != b) return a > b;
+            int order = CompareNumbers(v.Groups[i].Value, m.Groups[i].Value);
+            if (order != 0) return order > 0;
         }
         if (!v.Groups[5].Success) return true;
-        int minRev = m.Groups[5].Success ? int.Parse(m.Groups[5].Value, CultureInfo.InvariantCulture) : 0;
-        return int.Parse(v.Groups[5].Value, CultureInfo.InvariantCulture) >= minRev;
+        return CompareNumbers(v.Groups[5].Value, m.Groups[5].Success ? m.Groups[5].Value : "0") >= 0;
+    }
+
+    /// <summary>Compares two digit strings as numbers of any size (a node reports its version as text).</summary>
+    private static int CompareNumbers(string a, string b)
+    {
+        a = a.TrimStart('0');
+        b = b.TrimStart('0');
+        return a.Length != b.Length ? a.Length.CompareTo(b.Length) : string.CompareOrdinal(a, b);
     }
 }

@@ -21,12 +21,18 @@ public static class ScenarioDirectory
         input.Commands = ParseJson(cmdlist, "cmdlist", root => root.EnumerateArray()
             .Select(batch => batch.EnumerateArray().Select(c => c.GetString() ?? "").ToList()).ToList());
 
-        input.Hardware = Text("hardware_status") is { } hw
-            ? ParseJson(hw, "hardware_status", ParseHardware)
-            : ScenarioInput.DefaultHardware();
-        input.Services = Text("service_config") is { } sc
-            ? ParseJson(sc, "service_config", ParseServices)
-            : ScenarioInput.DefaultServices();
+        if (Text("hardware_status") is { } hw) input.Hardware = ParseJson(hw, "hardware_status", ParseHardware);
+        else
+        {
+            input.Hardware = ScenarioInput.DefaultHardware();
+            input.Warnings.Add("no hardware_status: using upstream's default of three nodes node1..node3, all off");
+        }
+        if (Text("service_config") is { } sc) input.Services = ParseJson(sc, "service_config", ParseServices);
+        else
+        {
+            input.Services = ScenarioInput.DefaultServices();
+            input.Warnings.Add("no service_config: using upstream's default services vm:101..vm:106 on node1..node3, all disabled");
+        }
         input.ManagerStatusJson = Text("manager_status");
         if (Text("datacenter.cfg") is { } dc) input.Datacenter = ParseJson(dc, "datacenter.cfg", ParseDatacenter);
         input.RulesConfig = Text("rules_config");

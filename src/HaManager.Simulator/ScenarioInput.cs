@@ -64,6 +64,10 @@ public sealed class ScenarioInput
     /// <c>expected_fatal</c>); null for a scenario that must end normally.</summary>
     public string? ExpectedFatal { get; set; }
 
+    /// <summary>What the loader filled in or passed over (a default it used, a file it ignored): shown to
+    /// the user, never silent.</summary>
+    public List<string> Warnings { get; } = [];
+
     /// <summary>The expected log, or null.</summary>
     public string? ExpectedLog { get; set; }
 

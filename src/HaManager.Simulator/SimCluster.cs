@@ -81,9 +81,12 @@ public sealed class SimCluster
         foreach (var (sid, props) in input.Services)
         {
             if (!System.Text.RegularExpressions.Regex.IsMatch(sid, @"^(vm|ct|fa):(\d+)$"))
-                throw new ScenarioLoadException($"implement me - unsupported service id '{sid}'");
+                throw new ScenarioLoadException($"{input.Name}: implement me - unsupported service id '{sid}'");
             if (!props.TryGetValue("node", out var n) || n.Length == 0)
-                throw new ScenarioLoadException($"service '{sid}' without assigned node!");
+                throw new ScenarioLoadException($"{input.Name}: service '{sid}' without assigned node!");
+            if (!input.Hardware.ContainsKey(n))
+                throw new ScenarioLoadException($"{input.Name}: service '{sid}' is on node '{n}', which the scenario does not declare " +
+                    $"(nodes: {string.Join(", ", input.Hardware.Keys)})");
             ServiceConfig.Add(sid, props);
         }
         if (input.ManagerStatusJson is { } ms)
@@ -91,7 +94,7 @@ public sealed class SimCluster
             try { _managerStatus = StatusJson.ParseManagerStatus(ms); }
             catch (Exception e) when (e is JsonException or FormatException)
             {
-                throw new ScenarioLoadException($"manager_status: {e.Message}");
+                throw new ScenarioLoadException($"{input.Name}: {e.Message}");
             }
         }
         Datacenter = input.Datacenter;
@@ -106,7 +109,10 @@ public sealed class SimCluster
                 _ => new Dictionary<string, double> { ["cpu"] = 2.0, ["mem"] = 2147483648 }, StringComparer.Ordinal);
         GroupsConfig = input.GroupsConfig;
         foreach (var (node, running) in input.Running)
+        {
+            if (!HasNode(node)) throw new ScenarioLoadException($"{input.Name}: services are running on node '{node}', which the scenario does not declare");
             foreach (var (sid, on) in running) NodeByName(node).RunningServices[sid] = on;
+        }
         foreach (var node in Nodes)
         {
             node.CrmEnv = new SimEnvironment(this, node, "crm");

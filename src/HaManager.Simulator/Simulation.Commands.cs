@@ -165,7 +165,12 @@ public sealed partial class Simulation
             if (known < 0) throw new SimulationFatalException($"sim_hardware_cmd: unknown target stat '{key}' for '{action}' command");
             if (i + 1 >= parameters.Length)
                 throw new SimulationFatalException($"sim_hardware_cmd: missing value for '{action} {key}' command");
-            entry[key] = double.Parse(parameters[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture) * keys[known].Scale;
+            string text = parameters[i + 1];
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+                || !double.IsFinite(value * keys[known].Scale) || value < 0)
+                throw new SimulationFatalException(
+                    $"sim_hardware_cmd: '{text}' is not a valid value for '{action} {key}' command (a number of at least 0)\n");
+            entry[key] = value * keys[known].Scale;
         }
     }
 
@@ -192,6 +197,9 @@ public sealed partial class Simulation
                 break;
             case "stop":
                 string timeout = First() ?? throw new SimulationFatalException("sim_hardware_cmd: missing timeout for 'stop' command");
+                if (!int.TryParse(timeout, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                    throw new SimulationFatalException(
+                        $"sim_hardware_cmd: timeout '{timeout}' for 'stop' command is not a whole number of seconds (0 for a hard stop)\n");
                 QueueCrmCommand(new CrmCommand.Stop(sid, timeout));
                 break;
             case "add":

@@ -17,8 +17,10 @@ public sealed partial class Simulation
 {
     /// <summary>Seconds of simulated time after the last command before the run ends.</summary>
     private const int EndAfterLastCommandSeconds = 500;
-    private const int MaxSimulatedSeconds = 10000;
     private const int LoopsPerBatch = 5;
+
+    /// <summary>More skipped rounds than fit the longest run are a typo, not a scenario.</summary>
+    private const int MaxSkippedRounds = 1000;
 
     private readonly ScenarioInput _input;
     private readonly SimCluster _cluster;
@@ -114,8 +116,8 @@ public sealed partial class Simulation
             if (skipCrm > 0) skipCrm--;
             if (skipLrm > 0) skipLrm--;
             if (_cluster.Time - loopStart < loopTime) _cluster.Time = loopStart + loopTime;
-            if (_cluster.Time > MaxSimulatedSeconds)
-                throw new SimulationFatalException($"simulation exceeded maximum time ({MaxSimulatedSeconds}) - force end\n");
+            if (_cluster.Time > _options.MaxSimulatedSeconds)
+                throw new SimulationFatalException($"simulation exceeded maximum time ({_options.MaxSimulatedSeconds}) - force end\n");
             foreach (var node in _cluster.Nodes)
             {
                 node.LrmEnv.ForceTimeUpdate();
@@ -141,12 +143,21 @@ public sealed partial class Simulation
                         if ((m = DelayCommand().Match(command)).Success)
                         {
                             _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
-                            nextCommandAt = _cluster.Time + long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                            if (!long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out long delay)
+                                || delay > _options.MaxSimulatedSeconds)
+                                throw new SimulationFatalException(
+                                    $"sim_hardware_cmd: delay '{m.Groups[1].Value}' is out of range (0 to {_options.MaxSimulatedSeconds} seconds)\n");
+                            nextCommandAt = _cluster.Time + delay;
                         }
                         else if ((m = SkipRoundCommand().Match(command)).Success)
                         {
                             _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
-                            int rounds = m.Groups[2].Success ? int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : 1;
+                            int rounds = 1;
+                            if (m.Groups[2].Success
+                                && (!int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out rounds)
+                                    || rounds is < 1 or > MaxSkippedRounds))
+                                throw new SimulationFatalException(
+                                    $"sim_hardware_cmd: skip-round count '{m.Groups[2].Value}' is out of range (1 to {MaxSkippedRounds})\n");
                             if (m.Groups[1].Value == "crm") skipCrm += rounds;
                             else skipLrm += rounds;
                         }

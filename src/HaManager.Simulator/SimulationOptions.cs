@@ -36,6 +36,10 @@ public sealed class SimulationOptions
     /// <summary>Watches the run.</summary>
     public ISimulationObserver? Observer { get; init; }
 
+    /// <summary>The simulated time after which a run is ended as "exceeded maximum time" (default 10000 s,
+    /// upstream's limit); long fuzz timelines raise it with their length.</summary>
+    public long MaxSimulatedSeconds { get; init; } = 10000;
+
     /// <summary>Replaces roles of the world a daemon sees (fault injection in tests: a deliberately broken
     /// lock or store must be caught by the invariant checker).</summary>
     public Func<HaNode, HaNode>? DecorateNode { get; init; }

@@ -1,42 +1,152 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
+
 namespace HaManager.Simulator;
 
-/// <summary>The <c>ha-simulator</c> command line: <c>run DIR</c> and <c>test DIR…</c>.</summary>
+/// <summary>The documented exit codes of <c>ha-simulator</c>.</summary>
+public static class ExitCode
+{
+    /// <summary>Success: the run ended normally, every scenario passed, no invariant broke.</summary>
+    public const int Ok = 0;
+    /// <summary><c>run</c>: the simulation ended in an error its log records; <c>test</c>: a scenario failed;
+    /// <c>fuzz</c>: an invariant broke.</summary>
+    public const int Failed = 1;
+    /// <summary>The command line is wrong: unknown command or option, missing or extra argument, bad number.</summary>
+    public const int Usage = 2;
+    /// <summary>An input cannot be read or is invalid: scenario, rules file.</summary>
+    public const int BadInput = 3;
+    /// <summary>A bug in ha-simulator; the one-line message says what failed.</summary>
+    public const int Internal = 4;
+}
+
+/// <summary>The <c>ha-simulator</c> command line (System.CommandLine): <c>run</c>, <c>test</c>, <c>rules</c>,
+/// <c>fuzz</c> and <c>help</c>. Every error is one line on stderr with a documented exit code.</summary>
 public static class SimulatorCli
 {
-    private const string Usage = """
-        usage: ha-simulator run <scenario-dir|scenario.yaml>
-               ha-simulator test <scenario-dir|scenario.yaml>...
-               ha-simulator rules <rules.cfg> [node,node,...]
-               ha-simulator fuzz --seeds N [--start S] [--nodes K] [--services M] [--steps T] [--out DIR]
-        run    replays one scenario and prints its log
-        test   replays each scenario and compares it with its expected log
-        rules  checks, canonicalises and compiles a rules.cfg (default nodes node1,node2,node3)
-        fuzz   random faults against checked invariants; failing runs are written to DIR (default fuzz-failures)
+    private const string ExitCodes = """
+
+        Exit codes: 0 success; 1 the run ended in an error (run), a scenario failed (test) or an invariant
+        broke (fuzz); 2 usage error; 3 an input cannot be read or is invalid; 4 internal error.
         """;
 
     /// <summary>Entry point; returns the process exit code.</summary>
     public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length < 2 || args[0] is not ("run" or "test" or "rules" or "fuzz"))
+        var root = BuildCommand(stdout, stderr);
+        ParseResult parsed;
+        try { parsed = root.Parse(args); }
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            stderr.WriteLine(Usage);
-            return 2;
+            stderr.WriteLine($"ha-simulator: internal error - {e.Message}");
+            return ExitCode.Internal;
+        }
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) stderr.WriteLine($"ha-simulator: {error.Message}");
+            stderr.WriteLine("Try 'ha-simulator help' for usage.");
+            return ExitCode.Usage;
         }
         try
         {
-            return args[0] switch
-            {
-                "run" => RunOne(args[1], stdout),
-                "rules" => Rules(args[1], args.Length > 2 ? args[2] : "node1,node2,node3", stdout, stderr),
-                "fuzz" => Fuzz(args.Skip(1).ToArray(), stdout, stderr),
-                _ => TestAll(args.Skip(1), stdout),
-            };
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (ScenarioLoadException e)
         {
             stderr.WriteLine($"ha-simulator: {e.Message}");
-            return 1;
+            return ExitCode.BadInput;
         }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"ha-simulator: {e.Message}");
+            return ExitCode.Usage;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            stderr.WriteLine($"ha-simulator: internal error - {e.Message.ReplaceLineEndings(" ").Trim()}");
+            return ExitCode.Internal;
+        }
+    }
+
+    /// <summary>A command line that parsed but cannot be carried out as given.</summary>
+    private sealed class UsageException(string message) : Exception(message);
+
+    private static Command BuildCommand(TextWriter stdout, TextWriter stderr)
+    {
+        // A plain command named as the user types it (a RootCommand takes the assembly's name for its usage line).
+        var root = new Command("ha-simulator", "The HaManager HA stack on a simulated cluster in virtual time." + ExitCodes)
+        {
+            new HelpOption(),
+        };
+
+        var scenario = new Argument<string>("scenario") { Description = "An upstream-format scenario directory or one of our YAML files." };
+        var run = new Command("run", "Replay one scenario and print its log.") { scenario };
+        run.SetAction(p => RunOne(p.GetValue(scenario)!, stdout, stderr));
+
+        var scenarios = new Argument<string[]>("scenarios") { Description = "Scenario directories or YAML files.", Arity = ArgumentArity.OneOrMore };
+        var test = new Command("test", "Replay each scenario and compare its log with the expected one; go on after a failure.") { scenarios };
+        test.SetAction(p => TestAll(p.GetValue(scenarios)!, stdout, stderr));
+
+        var rulesFile = new Argument<string>("rules.cfg") { Description = "The rules.cfg to check." };
+        var nodes = new Argument<string>("nodes") { Description = "Comma-separated node list.", DefaultValueFactory = _ => "node1,node2,node3" };
+        var rules = new Command("rules", "Check, canonicalise and compile a rules.cfg; report what was dropped and why.") { rulesFile, nodes };
+        rules.SetAction(p => Rules(p.GetValue(rulesFile)!, p.GetValue(nodes)!, stdout, stderr));
+
+        var seeds = Number<int>("--seeds", "How many seeds to run.", 1, 10_000_000, required: true);
+        var start = Number<ulong>("--start", "The first seed (default 1).", 0, ulong.MaxValue);
+        var nodeCount = Number<int>("--nodes", "Nodes per cluster (default: 3 to 5 at random). At most 29.", 1, 29);
+        var services = Number<int>("--services", "Services per cluster (default: 2 to 8 at random).", 1, 500);
+        var steps = Number<int>("--steps", "Fault and operator steps per timeline (default 12).", 1, 2000);
+        var output = new Option<string>("--out") { Description = "Where failing runs are written as scenarios (default fuzz-failures)." };
+        output.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } v && v.Trim().Length == 0) r.AddError("--out needs a directory path");
+        });
+        var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
+        var fuzz = new Command("fuzz", "Random faults against checked invariants; failing runs are shrunk and written as scenarios.")
+            { seeds, start, nodeCount, services, steps, output, quiet };
+        fuzz.SetAction(p => Fuzz(p.GetValue(seeds), p.GetResult(start) is null ? 1 : p.GetValue(start), p.GetValue(nodeCount),
+            p.GetValue(services), p.GetValue(steps), p.GetValue(output) ?? "fuzz-failures", !p.GetValue(quiet), stdout, stderr));
+
+        var topic = new Argument<string?>("command") { Description = "Show the help of this command.", Arity = ArgumentArity.ZeroOrOne };
+        var help = new Command("help", "Show help (of a command).") { topic };
+        help.SetAction(p =>
+        {
+            string? name = p.GetValue(topic);
+            string[] helpArgs = name is null ? ["--help"] : [name, "--help"];
+            if (name is not null && root.Subcommands.All(c => c.Name != name))
+                throw new UsageException($"no such command '{name}'");
+            return root.Parse(helpArgs).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        });
+
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(test);
+        root.Subcommands.Add(rules);
+        root.Subcommands.Add(fuzz);
+        root.Subcommands.Add(help);
+        return root;
+    }
+
+    /// <summary>A numeric option whose value must be a whole number in [min, max]; anything else is a
+    /// usage error naming the option.</summary>
+    private static Option<T> Number<T>(string name, string description, T min, T max, bool required = false)
+        where T : struct, IBinaryInteger<T>
+    {
+        return new Option<T>(name)
+        {
+            Description = description,
+            Required = required,
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (T.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+                    return value;
+                result.AddError($"{name} needs a whole number from {min} to {max}, got '{text}'");
+                return default;
+            },
+        };
     }
 
     /// <summary>Loads a scenario from a directory (upstream format) or a YAML file (ours).</summary>
@@ -47,62 +157,23 @@ public static class SimulatorCli
         throw new ScenarioLoadException($"no such scenario '{path}'");
     }
 
-    private static int Fuzz(string[] args, TextWriter stdout, TextWriter stderr)
+    private static void PrintWarnings(ScenarioInput input, TextWriter stderr)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i + 1 < args.Length; i += 2)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                stderr.WriteLine($"ha-simulator fuzz: unexpected argument '{args[i]}'");
-                return 2;
-            }
-            values[args[i][2..]] = args[i + 1];
-        }
-        int? Int(string key) => !values.TryGetValue(key, out var v) ? null
-            : int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n > 0
-                ? n
-                : throw new FormatException($"--{key} needs a positive whole number, got '{v}'");
-        try
-        {
-            int seeds = Int("seeds") ?? throw new FormatException("--seeds is required");
-            ulong start = !values.TryGetValue("start", out var s) ? 1
-                : ulong.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong first)
-                    ? first
-                    : throw new FormatException($"--start needs a whole number, got '{s}'");
-            // Beyond 29 nodes a simulated loop would outlast the watchdog timeout (simulator §5.1).
-            if (Int("nodes") > 29) throw new FormatException("--nodes must be at most 29");
-            var fuzzer = new Fuzzing.Fuzzer(new Fuzzing.FuzzOptions(Int("nodes"), Int("services"), Int("steps") ?? 12));
-            var failures = fuzzer.RunSeeds(start, seeds, stdout, values.GetValueOrDefault("out", "fuzz-failures"));
-            return failures.Count == 0 ? 0 : 1;
-        }
-        catch (FormatException e)
-        {
-            stderr.WriteLine($"ha-simulator fuzz: {e.Message}");
-            return 2;
-        }
+        foreach (var warning in input.Warnings) stderr.WriteLine($"ha-simulator: warning: {input.Name}: {warning}");
     }
 
-    private static int Rules(string path, string nodes, TextWriter stdout, TextWriter stderr)
-    {
-        if (!File.Exists(path))
-        {
-            stderr.WriteLine($"ha-simulator: no such file '{path}'");
-            return 1;
-        }
-        var nodeList = nodes.Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
-        stdout.Write(Reports.RulesReport.Build(File.ReadAllText(path), nodeList));
-        return 0;
-    }
-
-    private static int RunOne(string path, TextWriter stdout)
+    private static int RunOne(string path, TextWriter stdout, TextWriter stderr)
     {
         var input = Load(path);
-        Simulation.Run(input, stdout);
-        return 0;
+        PrintWarnings(input, stderr);
+        var sim = new Simulation(input, stdout);
+        sim.Run();
+        if (sim.FatalError is null) return ExitCode.Ok;
+        stderr.WriteLine($"ha-simulator: the simulation ended in an error: {sim.FatalError.Trim()}");
+        return ExitCode.Failed;
     }
 
-    private static int TestAll(IEnumerable<string> paths, TextWriter stdout)
+    private static int TestAll(IEnumerable<string> paths, TextWriter stdout, TextWriter stderr)
     {
         int passed = 0, failed = 0;
         foreach (var path in paths)
@@ -112,12 +183,18 @@ public static class SimulatorCli
             try
             {
                 var input = Load(path);
+                PrintWarnings(input, stderr);
                 if (input.ExpectedLog is null) difference = "no expected log";
                 else difference = LogDiff.FirstDifference(input.ExpectedLog, Simulation.Run(input));
             }
             catch (ScenarioLoadException e)
             {
                 difference = $"cannot load: {e.Message}";
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A crash in one scenario is that scenario's failure; the others still run.
+                difference = $"crashed: {e.Message.ReplaceLineEndings(" ").Trim()}";
             }
             if (difference is null)
             {
@@ -131,7 +208,53 @@ public static class SimulatorCli
             }
         }
         stdout.WriteLine($"{passed} passed, {failed} failed");
-        return failed == 0 ? 0 : 1;
+        return failed == 0 ? ExitCode.Ok : ExitCode.Failed;
+    }
+
+    private static int Rules(string path, string nodes, TextWriter stdout, TextWriter stderr)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScenarioLoadException(File.Exists(path) || Directory.Exists(path)
+                ? $"cannot read '{path}': {e.Message}" : $"no such file '{path}'");
+        }
+        var nodeList = nodes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Order(StringComparer.Ordinal).ToList();
+        if (nodeList.Count == 0) throw new UsageException("the node list is empty");
+        foreach (var node in nodeList)
+            if (HaManager.Core.Formats.HaFormats.CheckHaNodeList(node) is not null || node.Contains(':'))
+                throw new UsageException($"'{node}' is not a node name");
+        // Lines the parser ignored are part of "what was dropped and why"; the report keeps upstream's format.
+        foreach (var warning in HaManager.Core.Formats.RulesConfig.Parse(text).Warnings)
+            stderr.WriteLine($"ha-simulator: warning: {warning}");
+        stdout.Write(Reports.RulesReport.Build(text, nodeList));
+        return ExitCode.Ok;
+    }
+
+    private static int Fuzz(int seeds, ulong start, int? nodes, int? services, int? steps, string output, bool progress,
+        TextWriter stdout, TextWriter stderr)
+    {
+        // The summary must count seeds that ran: a range that wraps past the largest seed is refused.
+        if (start > ulong.MaxValue - (ulong)seeds + 1)
+            throw new UsageException($"--start {start} with --seeds {seeds} runs past the largest seed {ulong.MaxValue}");
+        var options = new Fuzzing.FuzzOptions(nodes, services, steps ?? 12);
+        var fuzzer = new Fuzzing.Fuzzer(options);
+        Action<ulong, int>? report = null;
+        if (progress)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long lastReport = 0;
+            report = (done, failures) =>
+            {
+                if (clock.ElapsedMilliseconds - lastReport < 5000 && done != (ulong)seeds) return;
+                lastReport = clock.ElapsedMilliseconds;
+                stderr.WriteLine($"fuzz: {done}/{seeds} seeds, {failures} violations, {clock.Elapsed.TotalSeconds:F0} s");
+            };
+        }
+        var failures = fuzzer.RunSeeds(start, seeds, stdout, output, report);
+        return failures.Count == 0 ? ExitCode.Ok : ExitCode.Failed;
     }
 }
 

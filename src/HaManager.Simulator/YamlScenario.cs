@@ -92,7 +92,7 @@ public static class YamlScenario
         try { doc = Deserializer.Deserialize<Document>(yaml) ?? new Document(); }
         catch (YamlException e)
         {
-            throw new ScenarioLoadException($"{name}: {e.Message} {e.InnerException?.Message}".TrimEnd());
+            throw new ScenarioLoadException($"{name}: {Describe(e, yaml)}");
         }
         if (doc.Commands is null) throw new ScenarioLoadException($"{name}: 'commands' is required");
 
@@ -133,6 +133,71 @@ public static class YamlScenario
             input.JobDurations = new Dictionary<string, long>(durations, StringComparer.Ordinal);
         }
         return input;
+    }
+
+    private static readonly string[] KnownKeys =
+    [
+        "description", "nodes", "services", "datacenter", "running", "rules", "groups", "static_stats", "dynamic_stats",
+        "job_durations", "manager_status", "expected_fatal", "commands", "expected_log",
+    ];
+
+    /// <summary>What is wrong where, in the file's terms: line, column, the key and what it needs — never a
+    /// .NET type name.</summary>
+    private static string Describe(YamlException e, string yaml)
+    {
+        long line = e.Start.Line, column = e.Start.Column;
+        string where = $"line {line}, column {column}";
+        var lines = yaml.Split('\n');
+        string source = line >= 1 && line <= lines.Length ? lines[line - 1].TrimEnd('\r') : "";
+        string? inner = e.InnerException?.Message;
+        var unknown = System.Text.RegularExpressions.Regex.Match(inner ?? e.Message, "Property '([^']+)' not found");
+        if (unknown.Success)
+        {
+            string key = unknown.Groups[1].Value;
+            bool topLevel = source.Length > 0 && !char.IsWhiteSpace(source[0]);
+            return topLevel
+                ? $"{where}: unknown key '{key}' (known keys: {string.Join(", ", KnownKeys)})"
+                : $"{where}: unknown key '{key}' here";
+        }
+        string? keyName = KeyAt(lines, (int)line, (int)column);
+        string value = ValueAt(source, (int)column);
+        string inKey = keyName is null ? "" : $" for key '{keyName}'";
+        if (e.InnerException is FormatException or OverflowException)
+            return $"{where}: '{value}' is not a valid number{inKey}";
+        if (e.InnerException is InvalidCastException or InvalidOperationException || (inner?.Contains("cast", StringComparison.OrdinalIgnoreCase) ?? false))
+            return $"{where}: '{value}' does not have the right shape{inKey}"
+                + (keyName == "commands" ? " (a list of batches, each a list of commands)" : "");
+        // A syntax error: YamlDotNet's own words, without its position suffix (given above).
+        string message = System.Text.RegularExpressions.Regex.Replace(inner ?? e.Message, @"\s*\(at Line: .*\)\.?$", "");
+        return $"{where}: {message.TrimEnd('.')}";
+    }
+
+    /// <summary>The key a position belongs to: the last <c>key:</c> before it on its line, else the nearest
+    /// less-indented key above.</summary>
+    private static string? KeyAt(string[] lines, int line, int column)
+    {
+        if (line < 1 || line > lines.Length) return null;
+        string here = lines[line - 1];
+        string before = here[..Math.Clamp(column - 1, 0, here.Length)];
+        var onLine = System.Text.RegularExpressions.Regex.Matches(before, @"([\w:.-]+?)\s*:\s");
+        if (onLine.Count > 0) return onLine[^1].Groups[1].Value;
+        int indent = here.Length - here.TrimStart().Length;
+        for (int i = line - 2; i >= 0; i--)
+        {
+            string above = lines[i];
+            int aboveIndent = above.Length - above.TrimStart().Length;
+            var m = System.Text.RegularExpressions.Regex.Match(above, @"^\s*([\w:.-]+?)\s*:(\s|$)");
+            if (m.Success && aboveIndent < indent) return m.Groups[1].Value;
+        }
+        return null;
+    }
+
+    private static string ValueAt(string line, int column)
+    {
+        if (column < 1 || column > line.Length) return line.Trim();
+        string rest = line[(column - 1)..];
+        int end = rest.IndexOfAny([',', '}', ']', '#']);
+        return (end < 0 ? rest : rest[..end]).Trim();
     }
 
     /// <summary>Replaces the expected log of a scenario file with <paramref name="log"/> (golden update).</summary>

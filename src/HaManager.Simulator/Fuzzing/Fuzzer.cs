@@ -26,7 +26,10 @@ public sealed class Fuzzer(FuzzOptions options, Func<HaNode, HaNode>? decorate =
     public FuzzResult Run(FuzzCase fuzzCase)
     {
         var checker = new InvariantChecker();
-        var sim = new Simulation(fuzzCase.Input, new SimulationOptions { Observer = checker, DecorateNode = decorate });
+        var sim = new Simulation(fuzzCase.Input, new SimulationOptions
+        {
+            Observer = checker, DecorateNode = decorate, MaxSimulatedSeconds = MaxSimulatedSeconds(fuzzCase.Input),
+        });
         sim.Run();
         checker.CheckLiveness(sim);
         return new FuzzResult(fuzzCase, checker.Violation, sim.LogText, sim.ExecutedBatches);
@@ -112,19 +115,36 @@ public sealed class Fuzzer(FuzzOptions options, Func<HaNode, HaNode>? decorate =
     }
 
     /// <summary>Runs seeds [start, start + count), reporting each violation; returns the violations.</summary>
-    public List<FuzzResult> RunSeeds(ulong start, int count, TextWriter report, string? outputDir)
+    public List<FuzzResult> RunSeeds(ulong start, int count, TextWriter report, string? outputDir,
+        Action<ulong, int>? progress = null)
     {
         var failures = new List<FuzzResult>();
-        for (ulong seed = start; seed < start + (ulong)count; seed++)
+        ulong ran = 0;
+        // Counting up from 0 cannot wrap, whatever the start: the last seed is start + count - 1.
+        for (ulong i = 0; i < (ulong)count; i++)
         {
+            ulong seed = start + i;
             var result = RunSeed(seed);
-            if (result.Violation is null) continue;
-            var shrunk = Shrink(result);
-            failures.Add(shrunk);
-            report.WriteLine($"seed {seed}: {shrunk.Violation}");
-            if (outputDir is not null) report.WriteLine($"  wrote {WriteScenario(shrunk, outputDir)}");
+            ran++;
+            if (result.Violation is not null)
+            {
+                var shrunk = Shrink(result);
+                failures.Add(shrunk);
+                report.WriteLine($"seed {seed}: {shrunk.Violation}");
+                if (outputDir is not null) report.WriteLine($"  wrote {WriteScenario(shrunk, outputDir)}");
+            }
+            progress?.Invoke(ran, failures.Count);
         }
-        report.WriteLine($"{count} seeds, {failures.Count} violations");
+        report.WriteLine($"{ran} seeds, {failures.Count} violations");
         return failures;
+    }
+
+    /// <summary>The time limit of a fuzz run: upstream's 10,000 s, or longer for a long timeline, so a long
+    /// run is never reported as a violation merely for being long (each batch slot is 100 s, delays add).</summary>
+    public static long MaxSimulatedSeconds(ScenarioInput input)
+    {
+        long delays = input.Commands.SelectMany(b => b)
+            .Select(c => c.StartsWith("delay ", StringComparison.Ordinal) && long.TryParse(c[6..], out long d) ? d : 0).Sum();
+        return Math.Max(10000, 1000 + 100L * input.Commands.Count + delays + 1000);
     }
 }

@@ -213,6 +213,12 @@ public static class SimulatorCli
 
     private static int Rules(string path, string nodes, TextWriter stdout, TextWriter stderr)
     {
+        var nodeList = nodes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Order(StringComparer.Ordinal).ToList();
+        if (nodeList.Count == 0) throw new UsageException("the node list is empty");
+        foreach (var node in nodeList)
+            if (HaManager.Core.Formats.HaFormats.CheckHaNodeList(node) is not null || node.Contains(':') || node.Any(char.IsWhiteSpace))
+                throw new UsageException($"'{node}' is not a node name");
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -220,12 +226,6 @@ public static class SimulatorCli
             throw new ScenarioLoadException(File.Exists(path) || Directory.Exists(path)
                 ? $"cannot read '{path}': {e.Message}" : $"no such file '{path}'");
         }
-        var nodeList = nodes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Order(StringComparer.Ordinal).ToList();
-        if (nodeList.Count == 0) throw new UsageException("the node list is empty");
-        foreach (var node in nodeList)
-            if (HaManager.Core.Formats.HaFormats.CheckHaNodeList(node) is not null || node.Contains(':'))
-                throw new UsageException($"'{node}' is not a node name");
         // Lines the parser ignored are part of "what was dropped and why"; the report keeps upstream's format.
         foreach (var warning in HaManager.Core.Formats.RulesConfig.Parse(text).Warnings)
             stderr.WriteLine($"ha-simulator: warning: {warning}");

@@ -75,7 +75,25 @@ public sealed record MuxOptions
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }
+        CheckPath(o.SocketPath, "--socket", MaxSocketPathBytes);
+        CheckPath(o.DevicePath, "--device", MaxPathBytes);
+        CheckPath(o.ActiveMarkerPath, "--active-marker", MaxPathBytes);
         return o;
+    }
+
+    /// <summary>sun_path holds 108 bytes including the terminating NUL.</summary>
+    private const int MaxSocketPathBytes = 107;
+
+    /// <summary>PATH_MAX less the terminating NUL.</summary>
+    private const int MaxPathBytes = 4095;
+
+    private static void CheckPath(string path, string name, int maxBytes)
+    {
+        if (path.Trim().Length == 0) throw new ArgumentException($"{name} needs a path, got an empty one");
+        if (path.Contains('\0')) throw new ArgumentException($"{name}: a path cannot contain a NUL byte");
+        if (path.EndsWith('/')) throw new ArgumentException($"{name}: '{path}' names a directory, not a file");
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(path);
+        if (bytes > maxBytes) throw new ArgumentException($"{name}: the path is {bytes} bytes long, at most {maxBytes} fit");
     }
 
     private static int Seconds(string value, string name) =>

@@ -27,6 +27,13 @@ if (Directory.Exists(options.ActiveMarkerPath))
     return 1;
 }
 
+// Before the device is armed: a live instance's socket is never replaced, and nothing but a socket deleted.
+if (SocketPathGuard.Check(options.SocketPath) is { } refusal)
+{
+    log.Write(3, refusal);
+    return 1;
+}
+
 if (!options.NoIoctl && !File.Exists(options.DevicePath))
 {
     string module = options.WatchdogModule ?? "softdog";

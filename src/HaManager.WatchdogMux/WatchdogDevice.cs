@@ -99,9 +99,33 @@ public sealed unsafe class LinuxWatchdogDevice : IWatchdogDevice
 /// <c>--no-ioctl</c>: the device is a plain file or FIFO, for tests and local multi-node demos. A keep-alive
 /// is one written byte (<c>\0</c>), magic close writes <c>V</c>; the timeout and identity ioctls are skipped.
 /// </summary>
-public sealed class PlainDevice(string path) : IWatchdogDevice
+public sealed class PlainDevice : IWatchdogDevice
 {
-    private FileStream? _stream = new(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+    private FileStream? _stream;
+
+    /// <summary>Opens the file or FIFO for writing. A FIFO nobody reads is refused at once: opening it
+    /// would block for ever, and keep-alives nobody reads protect nothing.</summary>
+    public PlainDevice(string path)
+    {
+        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC | Libc.O_NOCTTY);
+        if (fd < 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            throw errno == Libc.ENXIO
+                ? new DeviceException("watchdog open", $"'{path}' is a FIFO without a reader")
+                : new DeviceException("watchdog open", $"'{path}': {Libc.LastError()}");
+        }
+        // Keep this descriptor (reopening could block if the reader let go meanwhile), but make writes
+        // blocking again, as on a real device.
+        int flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        if (flags < 0 || Libc.fcntl(fd, Libc.F_SETFL, flags & ~Libc.O_NONBLOCK) < 0)
+        {
+            string error = Libc.LastError();
+            Libc.close(fd);
+            throw new DeviceException("watchdog open", $"'{path}': {error}");
+        }
+        _stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+    }
 
     /// <inheritdoc/>
     public int SetTimeout(int seconds) => seconds;

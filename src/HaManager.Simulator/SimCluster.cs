@@ -321,12 +321,14 @@ public sealed class SimCluster
     /// <summary>The resource configuration with the simulator's defaults (simulator §2.1).</summary>
     public SortedMap<ServiceConfigEntry> ReadServiceConfig() => ServiceConfig.Read();
 
-    /// <summary>Per sid: set and delete properties (not cfs gated).</summary>
+    /// <summary>Per sid: set and delete properties (not cfs gated); all or nothing.</summary>
     public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes)
     {
+        // All or nothing: an unknown sid refuses the whole edit before anything changes.
+        foreach (var sid in changes.Keys.Order(StringComparer.Ordinal))
+            if (!ServiceConfig.Contains(sid)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
         foreach (var (sid, change) in changes.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (!ServiceConfig.Contains(sid)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
             foreach (var (k, v) in change.Set) ServiceConfig.Set(sid, k, v);
             foreach (var k in change.Delete) ServiceConfig.Remove(sid, k);
         }

@@ -147,6 +147,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public void WriteManagerStatus(ManagerStatus status, LockLease managerLease)
     {
         SimCluster.CheckCfs(Node);
+        RequireQuorum();
         cluster.CheckLease(managerLease, this);
         cluster.WriteManagerStatus(status);
         if (cluster.Simulation is { Observer: { } observer } sim) observer.ManagerStatusWritten(sim, this, status);
@@ -163,6 +164,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public void WriteLrmStatus(string node, LrmStatus status)
     {
         SimCluster.CheckCfs(Node);
+        RequireQuorum();
         cluster.WriteLrmStatus(node, status);
     }
 
@@ -170,6 +172,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public void QueueCrmCommand(string command)
     {
         SimCluster.CheckCfs(Node);
+        RequireQuorum();
         cluster.CrmCommands += command.TrimEnd('\n') + "\n";
     }
 
@@ -197,13 +200,23 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     }
 
     /// <inheritdoc/>
-    public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes) =>
+    public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes)
+    {
+        RequireQuorum();
         cluster.UpdateServiceConfig(changes);
+    }
+
+    /// <summary>Like pmxcfs, the store is read-only for a node outside the quorate partition.</summary>
+    private void RequireQuorum()
+    {
+        if (!IsQuorate()) throw new HaEnvironmentException("cluster not quorate - the store is read-only\n");
+    }
 
     /// <inheritdoc/>
     public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
     {
         SimCluster.CheckCfs(Node);
+        RequireQuorum();
         cluster.CheckLease(managerLease, this);
         string current = cluster.ServiceConfig.Get(sid, "node") ?? "";
         if (current != fromNode)
@@ -226,6 +239,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public void WriteRulesConfig(string text)
     {
         SimCluster.CheckCfs(Node);
+        RequireQuorum();
         cluster.RulesConfig = text;
     }
 
@@ -240,6 +254,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     public void DeleteGroupConfig()
     {
         SimCluster.CheckCfs(Node);
+        RequireQuorum();
         if (cluster.GroupsConfig is null) throw new SimulationFatalException("groups config does not exist\n");
         cluster.GroupsConfig = null;
     }

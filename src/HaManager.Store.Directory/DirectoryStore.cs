@@ -204,20 +204,30 @@ public sealed class DirectoryStore : IClusterStore, IMembership
     public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
     {
         RequireQuorum();
-        Guarded(() => Locks.WhileHeld(managerLease, () =>
+        Guarded(() => Locks.WhileHeld(managerLease, () => MoveHome(sid, fromNode, toNode)));
+    }
+
+    /// <summary>The node whose directory holds the service's home, or null.</summary>
+    public string? NodeOfService(string sid) => Guarded(LocateServices).GetValueOrDefault(sid);
+
+    /// <summary>Moves a service's home as its own migration does (an LRM relocating an OCF resource or a
+    /// unit): only from where it is, atomically, under the configuration lock.</summary>
+    public void MoveServiceHome(string sid, string fromNode, string toNode) =>
+        EditUnderConfigLock(() => MoveHome(sid, fromNode, toNode));
+
+    private void MoveHome(string sid, string fromNode, string toNode)
+    {
+        string from = _layout.ServiceHome(fromNode, sid);
+        if (!File.Exists(from))
         {
-            string from = _layout.ServiceHome(fromNode, sid);
-            if (!File.Exists(from))
-            {
-                string current = LocateServices().GetValueOrDefault(sid, "");
-                throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
-            }
-            string to = _layout.ServiceHome(toNode, sid);
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Move(from, to, overwrite: false);
-            StoreFiles.SyncDirectory(Path.GetDirectoryName(from)!);
-            StoreFiles.SyncDirectory(Path.GetDirectoryName(to)!);
-        }));
+            string current = LocateServices().GetValueOrDefault(sid, "");
+            throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
+        }
+        string to = _layout.ServiceHome(toNode, sid);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        File.Move(from, to, overwrite: false);
+        StoreFiles.SyncDirectory(Path.GetDirectoryName(from)!);
+        StoreFiles.SyncDirectory(Path.GetDirectoryName(to)!);
     }
 
     /// <inheritdoc/>

@@ -21,11 +21,52 @@ public static partial class ResourcesConfig
         new("comment", PropertyKind.String, MaxLength: 4096),
     ];
 
+    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", RegexOptions.None, Constants.NoRegexTimeout)]
+    private static partial Regex OcfNamePattern();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.@\\-]*$", RegexOptions.None, Constants.NoRegexTimeout)]
+    private static partial Regex UnitNamePattern();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9_.-]+:[a-zA-Z0-9_.-]+$", RegexOptions.None, Constants.NoRegexTimeout)]
+    private static partial Regex OcfAgentPattern();
+
+    [GeneratedRegex(@"^[a-zA-Z_][a-zA-Z0-9_]*=[^,]*$", RegexOptions.None, Constants.NoRegexTimeout)]
+    private static partial Regex OcfParamPattern();
+
     private static string? CheckVmid(string name) => VmidPattern().IsMatch(name) ? null : "invalid VMID";
 
-    /// <summary>The schema of <c>ha/resources.cfg</c>: types <c>vm</c> and <c>ct</c>, no required options.</summary>
+    /// <summary>A per-action timeout in seconds (1 s to a day).</summary>
+    private static PropertySchema Timeout(string name) => new(name, PropertyKind.Integer, Minimum: 1, Maximum: 86400);
+
+    /// <summary>
+    /// <c>ocf: &lt;name&gt;</c> — any OCF resource agent: <c>agent provider:type</c> (required, e.g.
+    /// <c>heartbeat:Dummy</c>), <c>params k=v,k=v</c> (passed as <c>OCF_RESKEY_k</c>; values without
+    /// commas), <c>timeout-start</c>/<c>timeout-stop</c>/<c>timeout-monitor</c> in seconds.
+    /// </summary>
+    private static readonly PropertySchema[] OcfOptions =
+    [
+        .. Options,
+        new("agent", PropertyKind.String, Required: true,
+            Format: v => OcfAgentPattern().IsMatch(v) ? null : "value does not look like an OCF agent (provider:type)"),
+        new("params", PropertyKind.String, MaxLength: 4096,
+            Format: v => v.Split(',').All(p => OcfParamPattern().IsMatch(p)) ? null : "value does not look like OCF parameters (name=value,name=value)"),
+        Timeout("timeout-start"), Timeout("timeout-stop"), Timeout("timeout-monitor"),
+    ];
+
+    /// <summary><c>service: &lt;unit&gt;</c> — a systemd unit: <c>timeout-start</c>/<c>timeout-stop</c> in seconds.</summary>
+    private static readonly PropertySchema[] UnitOptions = [.. Options, Timeout("timeout-start"), Timeout("timeout-stop")];
+
+    /// <summary>The keys every type shares; the rest of a section is its type's <see cref="ServiceConfigEntry.Options"/>.</summary>
+    private static readonly HashSet<string> CommonKeys = [.. Options.Select(o => o.Name)];
+
+    /// <summary>The schema of <c>ha/resources.cfg</c>: upstream's <c>vm</c> and <c>ct</c>, and our <c>ocf</c>
+    /// (OCF resource agents) and <c>service</c> (systemd units).</summary>
     public static SectionConfigSchema Schema { get; } = new("ha/resources.cfg",
-        [new SectionTypeSchema("vm", Options, CheckVmid), new SectionTypeSchema("ct", Options, CheckVmid)],
+        [
+            new SectionTypeSchema("vm", Options, CheckVmid), new SectionTypeSchema("ct", Options, CheckVmid),
+            new SectionTypeSchema("ocf", OcfOptions, n => OcfNamePattern().IsMatch(n) ? null : "invalid OCF resource name"),
+            new SectionTypeSchema("service", UnitOptions, n => UnitNamePattern().IsMatch(n) ? null : "invalid unit name"),
+        ],
         SectionIdIncludesType: true, LowerCaseType: true);
 
     /// <summary>Parses the file text.</summary>
@@ -61,6 +102,7 @@ public static partial class ResourcesConfig
                 MaxRelocate = props.TryGetValue("max_relocate", out var ml) ? int.Parse(ml, CultureInfo.InvariantCulture) : 1,
                 Group = props.GetValueOrDefault("group"),
                 Comment = props.GetValueOrDefault("comment"),
+                Options = props.Where(kv => !CommonKeys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
             };
         }
         return result;

@@ -45,6 +45,12 @@ public sealed class ServiceConfigEntry
     /// <summary>Free-text comment.</summary>
     public string? Comment { get; set; }
 
+    /// <summary>Properties of the resource type itself (<c>ocf</c>: <c>agent</c>, <c>params</c>, timeouts;
+    /// <c>service</c>: timeouts), as written in resources.cfg; empty for <c>vm</c>/<c>ct</c>.</summary>
+    public IReadOnlyDictionary<string, string> Options { get; set; } = EmptyOptions;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyOptions = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>A copy.</summary>
     public ServiceConfigEntry Clone() => (ServiceConfigEntry)MemberwiseClone();
 }

@@ -41,6 +41,32 @@ public class FormatBadInputTests
         Assert.DoesNotThrow(() => ResourcesConfig.ToRuntime(file, _ => "node1"));
     }
 
+    [TestCase("ocf: web\n\tstate started\n", "(skip section 'ocf:web'): missing value for required option 'agent'")]
+    [TestCase("ocf: web\n\tagent Dummy\n", "value does not look like an OCF agent (provider:type)")]
+    [TestCase("ocf: web\n\tagent heartbeat:Dummy\n\tparams state\n", "value does not look like OCF parameters (name=value,name=value)")]
+    [TestCase("ocf: web\n\tagent heartbeat:Dummy\n\ttimeout-start 0\n", "value must have a minimum value of 1")]
+    [TestCase("ocf: web\n\tagent heartbeat:Dummy\n\ttimeout-stop 86401\n", "value must have a maximum value of 86400")]
+    [TestCase("ocf: -web\n\tagent heartbeat:Dummy\n", "(skip section 'ocf:-web'): invalid OCF resource name")]
+    [TestCase("service: /etc/passwd\n", "(skip section 'service:/etc/passwd'): invalid unit name")]
+    [TestCase("vm: 100\n\tagent heartbeat:Dummy\n", "unable to parse value of 'agent': unexpected property 'agent'")]
+    public void Resources_cfg_own_types(string text, string expected) => Resources_cfg(text, expected);
+
+    [Test]
+    public void Resources_cfg_ocf_and_service_options_reach_the_runtime_view()
+    {
+        var file = ResourcesConfig.Parse("ocf: web\n\tagent heartbeat:Dummy\n\tparams state=/tmp/s,fake=1\n\ttimeout-start 30\n\tmax_restart 2\n\n" +
+            "service: nginx.service\n\tstate stopped\n\ttimeout-stop 20\n");
+        Assert.That(file.Warnings, Is.Empty);
+        var runtime = ResourcesConfig.ToRuntime(file, _ => "node1");
+        Assert.That(runtime["ocf:web"].Options, Is.EqualTo(new Dictionary<string, string>
+        {
+            ["agent"] = "heartbeat:Dummy", ["params"] = "state=/tmp/s,fake=1", ["timeout-start"] = "30",
+        }));
+        Assert.That(runtime["ocf:web"].MaxRestart, Is.EqualTo(2));
+        Assert.That(runtime["service:nginx.service"].Options["timeout-stop"], Is.EqualTo("20"));
+        Assert.That(runtime["service:nginx.service"].State, Is.EqualTo("stopped"));
+    }
+
     [TestCase("vm: 100\n\tcomment ", 5000, "value may only be 4096 characters long")]
     public void Resources_cfg_overlong_comment(string head, int length, string expected) =>
         Assert.That(ResourcesConfig.Parse(head + new string('x', length) + "\n").Warnings, Has.Some.Contains(expected));

@@ -20,11 +20,11 @@ public interface IMuxLog
 public sealed class JournalLog : IMuxLog, IDisposable
 {
     /// <summary>The journal's native socket.</summary>
-    public const string DefaultSocket = "/run/systemd/journal/socket";
+    public const string DefaultSocket = JournalWriter.DefaultSocket;
 
     private readonly string _identifier;
     private readonly TextWriter _fallback;
-    private readonly Socket? _socket;
+    private readonly JournalWriter _journal;
     private readonly string _pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Connects to <paramref name="socketPath"/> if it exists.</summary>
@@ -32,75 +32,28 @@ public sealed class JournalLog : IMuxLog, IDisposable
     {
         _identifier = identifier;
         _fallback = fallback;
-        if (!File.Exists(socketPath)) return;
-        try
-        {
-            _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-            _socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-        }
-        catch (SocketException)
-        {
-            _socket?.Dispose();
-            _socket = null;
-        }
+        _journal = new JournalWriter(socketPath);
     }
 
     /// <summary>True when entries go to the journal.</summary>
-    public bool ToJournal => _socket is not null;
+    public bool ToJournal => _journal.Connected;
 
     /// <inheritdoc/>
     public void Write(int priority, string message, int? clientPid = null)
     {
-        if (_socket is not null)
+        var fields = new List<(string, string)>
         {
-            var entry = new StringBuilder();
-            Field(entry, "MESSAGE", message);
-            Field(entry, "PRIORITY", priority.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Field(entry, "SYSLOG_IDENTIFIER", _identifier);
-            Field(entry, "SYSLOG_PID", _pid);
-            if (clientPid is { } pid) Field(entry, "WATCHDOG_CLIENT_PID", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            try
-            {
-                _socket.Send(EncodeEntry(entry.ToString()));
-                return;
-            }
-            catch (SocketException)
-            {
-                // Fall through to stderr: a log line must not be lost because journald is restarting.
-            }
-        }
+            ("MESSAGE", message), ("PRIORITY", priority.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("SYSLOG_IDENTIFIER", _identifier), ("SYSLOG_PID", _pid),
+        };
+        if (clientPid is { } pid) fields.Add(("WATCHDOG_CLIENT_PID", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        // A log line must not be lost because journald is restarting: stderr then.
+        if (_journal.Send(fields)) return;
         lock (_fallback) _fallback.WriteLine($"<{priority}>{message}");
     }
 
-    private static void Field(StringBuilder entry, string key, string value) =>
-        entry.Append(key).Append('\u0001').Append(value).Append('\u0002');
-
-    /// <summary>Encodes fields (key U+0001 value U+0002 …) in the native format: <c>KEY=value\n</c>, or for
-    /// values with a newline <c>KEY\n</c>, a 64-bit little-endian length, the bytes and <c>\n</c>.</summary>
-    private static byte[] EncodeEntry(string fields)
-    {
-        using var buffer = new MemoryStream();
-        foreach (var field in fields.Split('\u0002', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int sep = field.IndexOf('\u0001');
-            byte[] key = Encoding.UTF8.GetBytes(field[..sep]);
-            byte[] value = Encoding.UTF8.GetBytes(field[(sep + 1)..]);
-            buffer.Write(key);
-            if (Array.IndexOf(value, (byte)'\n') < 0)
-            {
-                buffer.WriteByte((byte)'=');
-                buffer.Write(value);
-            }
-            else
-            {
-                buffer.WriteByte((byte)'\n');
-                buffer.Write(BitConverter.GetBytes((ulong)value.Length));
-                buffer.Write(value);
-            }
-            buffer.WriteByte((byte)'\n');
-        }
-        return buffer.ToArray();
-    }
+    /// <inheritdoc/>
+    public void Dispose() => _journal.Dispose();
 
     /// <summary>Asks journald to write everything to disk before an expected reset (<c>journalctl --sync</c>,
     /// not waited for).</summary>
@@ -120,9 +73,6 @@ public sealed class JournalLog : IMuxLog, IDisposable
             // Nothing to do: the reset goes ahead either way.
         }
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _socket?.Dispose();
 }
 
 /// <summary>sd_notify over <c>$NOTIFY_SOCKET</c> (platform §5.1).</summary>
@@ -146,4 +96,79 @@ public static class SdNotify
             return false;
         }
     }
+}
+
+/// <summary>
+/// journald's native protocol: one datagram per entry on <c>/run/systemd/journal/socket</c>, each field
+/// <c>KEY=value\n</c>, or for values with a newline <c>KEY\n</c>, a 64-bit little-endian length, the bytes
+/// and <c>\n</c>. Written by hand: Serilog.Sinks.Journal and Tmds.Systemd are not on our package feed.
+/// </summary>
+public sealed class JournalWriter : IDisposable
+{
+    /// <summary>The journal's native socket.</summary>
+    public const string DefaultSocket = "/run/systemd/journal/socket";
+
+    private readonly Socket? _socket;
+
+    /// <summary>Connects to <paramref name="socketPath"/> if it exists.</summary>
+    public JournalWriter(string socketPath)
+    {
+        if (!File.Exists(socketPath)) return;
+        try
+        {
+            _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            _socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        }
+        catch (SocketException)
+        {
+            _socket?.Dispose();
+            _socket = null;
+        }
+    }
+
+    /// <summary>True when a journal socket was found.</summary>
+    public bool Connected => _socket is not null;
+
+    /// <summary>Sends one entry; false when there is no journal or it refused the datagram.</summary>
+    public bool Send(IEnumerable<(string Key, string Value)> fields)
+    {
+        if (_socket is null) return false;
+        try
+        {
+            _socket.Send(Encode(fields));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The datagram of one entry.</summary>
+    public static byte[] Encode(IEnumerable<(string Key, string Value)> fields)
+    {
+        using var buffer = new MemoryStream();
+        foreach (var (k, v) in fields)
+        {
+            byte[] key = Encoding.UTF8.GetBytes(k);
+            byte[] value = Encoding.UTF8.GetBytes(v);
+            buffer.Write(key);
+            if (Array.IndexOf(value, (byte)'\n') < 0)
+            {
+                buffer.WriteByte((byte)'=');
+                buffer.Write(value);
+            }
+            else
+            {
+                buffer.WriteByte((byte)'\n');
+                buffer.Write(BitConverter.GetBytes((ulong)value.Length));
+                buffer.Write(value);
+            }
+            buffer.WriteByte((byte)'\n');
+        }
+        return buffer.ToArray();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _socket?.Dispose();
 }

@@ -1,0 +1,127 @@
+using System.Globalization;
+using HaManager.Core;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace HaManager.Daemon;
+
+/// <summary>A node configuration that cannot be used; the message names the key.</summary>
+public sealed class NodeConfigException(string message) : Exception(message);
+
+/// <summary>
+/// The node configuration, <c>/etc/hamanager/hamanager.yaml</c>:
+/// <code>
+/// node: node1                       # default: the short host name
+/// store: directory:/var/lib/hamanager   # or etcd:URL[,URL…] (not yet); HAMANAGER_STORE overrides
+/// watchdog_socket: /run/watchdog-mux.sock
+/// profile: default                  # default (60 s client watchdog, 10 s device) or fast (10 s, 5 s)
+/// time_scale: 1                     # every HA timeout divided by this (tests and demos)
+/// ocf_root: /usr/lib/ocf
+/// </code>
+/// Environment variables (<c>HAMANAGER_NODE</c>, <c>HAMANAGER_STORE</c>, <c>HAMANAGER_WATCHDOG_SOCKET</c>,
+/// <c>HAMANAGER_TIME_SCALE</c>) override the file, so scripts and ha-local-cluster can run many nodes
+/// on one machine. Every error names the key; a daemon with a bad configuration does not start.
+/// </summary>
+public sealed record NodeConfig
+{
+    /// <summary>The default location.</summary>
+    public const string DefaultPath = "/etc/hamanager/hamanager.yaml";
+
+    /// <summary>The node name.</summary>
+    public required string Node { get; init; }
+
+    /// <summary>The directory of the directory store.</summary>
+    public required string StorePath { get; init; }
+
+    /// <summary>watchdog-mux's socket.</summary>
+    public string WatchdogSocket { get; init; } = "/run/watchdog-mux.sock";
+
+    /// <summary>The timeouts: the profile's watchdog timeouts, derived as <see cref="SafetyBudget"/> says.</summary>
+    public SafetyBudget Budget { get; init; } = SafetyBudget.Derived(60, 10);
+
+    /// <summary>The profile's name.</summary>
+    public string Profile { get; init; } = "default";
+
+    /// <summary>HA seconds per real second.</summary>
+    public double TimeScale { get; init; } = 1;
+
+    /// <summary>The OCF root.</summary>
+    public string OcfRoot { get; init; } = "/usr/lib/ocf";
+
+    private sealed class Document
+    {
+        public string? Node { get; set; }
+        public string? Store { get; set; }
+        public string? WatchdogSocket { get; set; }
+        public string? Profile { get; set; }
+        public string? TimeScale { get; set; }
+        public string? OcfRoot { get; set; }
+    }
+
+    /// <summary>Reads the file (a missing file at the default path means all defaults) and the environment.</summary>
+    public static NodeConfig Load(string path, Func<string, string?> env, bool mustExist)
+    {
+        Document doc = new();
+        string? text = null;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            if (mustExist) throw new NodeConfigException($"{path}: no such file");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NodeConfigException($"{path}: cannot read it - {e.Message}");
+        }
+        if (text is not null)
+        {
+            try
+            {
+                doc = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
+                    .Deserialize<Document>(text) ?? new Document();
+            }
+            catch (YamlException e)
+            {
+                string what = e.InnerException?.Message is { } inner && inner.Contains("not found on type", StringComparison.Ordinal)
+                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, time_scale, ocf_root)"
+                    : (e.InnerException?.Message ?? e.Message).Split(" (at Line")[0];
+                throw new NodeConfigException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {what}");
+            }
+        }
+        string Pick(string? fromEnv, string? fromFile, string fallback) => fromEnv is { Length: > 0 } ? fromEnv : fromFile ?? fallback;
+
+        string node = Pick(env("HAMANAGER_NODE"), doc.Node, System.Net.Dns.GetHostName().Split('.')[0]);
+        if (Core.Formats.HaFormats.CheckHaNodeList(node) is not null || node.Contains(':') || node.Any(char.IsWhiteSpace))
+            throw new NodeConfigException($"{path}: node: '{node}' is not a node name");
+
+        string store = Pick(env("HAMANAGER_STORE"), doc.Store, "directory:/var/lib/hamanager");
+        string storePath = store switch
+        {
+            _ when store.StartsWith("directory:", StringComparison.Ordinal) && store.Length > "directory:".Length => store["directory:".Length..],
+            _ when store.StartsWith("etcd:", StringComparison.Ordinal) =>
+                throw new NodeConfigException($"{path}: store: the etcd store is not built yet; use directory:PATH"),
+            _ => throw new NodeConfigException($"{path}: store: '{store}' is not directory:PATH or etcd:URL[,URL...]"),
+        };
+
+        string profile = doc.Profile ?? "default";
+        var budget = profile switch
+        {
+            "default" => SafetyBudget.Derived(60, 10),
+            "fast" => SafetyBudget.Derived(10, 5),
+            _ => throw new NodeConfigException($"{path}: profile: '{profile}' is not default or fast"),
+        };
+
+        string scaleText = Pick(env("HAMANAGER_TIME_SCALE"), doc.TimeScale, "1");
+        if (!double.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out double scale) || !(scale >= 1) || scale > 1000)
+            throw new NodeConfigException($"{path}: time_scale: '{scaleText}' is not a number from 1 to 1000");
+
+        string socket = Pick(env("HAMANAGER_WATCHDOG_SOCKET"), doc.WatchdogSocket, "/run/watchdog-mux.sock");
+        if (socket.Trim().Length == 0) throw new NodeConfigException($"{path}: watchdog_socket: empty path");
+
+        return new NodeConfig
+        {
+            Node = node, StorePath = storePath, WatchdogSocket = socket, Budget = budget, Profile = profile, TimeScale = scale,
+            OcfRoot = doc.OcfRoot ?? "/usr/lib/ocf",
+        };
+    }
+}

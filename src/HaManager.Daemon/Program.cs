@@ -1,0 +1,135 @@
+using HaManager.Agents;
+using HaManager.Core.Crm;
+using HaManager.Core.Environment;
+using HaManager.Core.Lrm;
+using HaManager.Daemon;
+using HaManager.Store.Directory;
+using HaManager.WatchdogMux;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+// ha-crm / ha-lrm. Exit codes: 0 stopped normally; 1 failed while running; 2 bad command line or configuration.
+string invokedAs = Path.GetFileNameWithoutExtension(Environment.ProcessPath ?? "");
+var rest = args.ToList();
+string? role = invokedAs switch { "ha-crm" => "crm", "ha-lrm" => "lrm", _ => null };
+if (role is null && rest.Count > 0 && rest[0] is "crm" or "lrm")
+{
+    role = rest[0];
+    rest.RemoveAt(0);
+}
+string name = role is null ? "ha-daemon" : $"ha-{role}";
+const string Usage = "usage: ha-crm|ha-lrm [--config FILE]   (or: HaManager.Daemon crm|lrm [--config FILE])";
+if (rest.Contains("--help") || rest.Contains("-h"))
+{
+    Console.Out.WriteLine(Usage);
+    return 0;
+}
+if (role is null)
+{
+    Console.Error.WriteLine($"{name}: say which daemon to run (crm or lrm)");
+    Console.Error.WriteLine(Usage);
+    return 2;
+}
+string? configPath = Environment.GetEnvironmentVariable("HAMANAGER_CONFIG");
+for (int i = 0; i < rest.Count; i++)
+{
+    if (rest[i] == "--config" && i + 1 < rest.Count) configPath = rest[++i];
+    else
+    {
+        Console.Error.WriteLine($"{name}: unknown argument '{rest[i]}'");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+}
+
+NodeConfig config;
+try { config = NodeConfig.Load(configPath ?? NodeConfig.DefaultPath, Environment.GetEnvironmentVariable, mustExist: configPath is not null); }
+catch (NodeConfigException e)
+{
+    Console.Error.WriteLine($"{name}: {e.Message}");
+    return 2;
+}
+if (config.Budget.Problems() is { Count: > 0 } problems)
+{
+    Console.Error.WriteLine($"{name}: unsafe timeouts: {string.Join("; ", problems)}");
+    return 2;
+}
+
+using var sink = new JournaldSink(name, Environment.GetEnvironmentVariable("HAMANAGER_JOURNAL_SOCKET") ?? JournalWriter.DefaultSocket, Console.Error);
+var logger = new LoggerConfiguration().MinimumLevel.Debug()
+    .Enrich.WithProperty("HA_DAEMON", role).Enrich.WithProperty("HA_NODE", config.Node)
+    .WriteTo.Sink(sink).CreateLogger();
+var log = new SerilogHaLog(logger);
+
+var clock = new ScaledClock(config.TimeScale);
+DirectoryStore store;
+try
+{
+    store = new DirectoryStore(config.StorePath, config.Node, clock, config.Budget, NodeShutdown.Detect,
+        warn: w => log.Write(LogLevel.Warning, w));
+    store.PublishVersion(typeof(NodeConfig).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+}
+catch (HaEnvironmentException e)
+{
+    log.Write(LogLevel.Err, $"unable to open the store - {e.Message.TrimEnd()}");
+    return 1;
+}
+
+var watchdog = new MuxWatchdog(config.WatchdogSocket, log);
+var uids = new RandomUids();
+HostedMachine machine;
+SemaphoreSlim? jobsFinished = null;
+if (role == "crm")
+{
+    var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget);
+    var crm = new CrmMachine(node);
+    machine = new HostedMachine(crm.DoOneIteration, crm.ShutdownRequest);
+}
+else
+{
+    var runner = new ThreadJobRunner(() => SafeMaxWorkers(store));
+    jobsFinished = runner.Finished;
+    var agents = new AgentRegistry(config.Node, log, sid => SafeConfigOf(store, sid), new StoreHomes(store), config.OcfRoot);
+    var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, runner, agents, uids, config.Budget);
+    var lrm = new LrmMachine(node, new LrmStartupGate());
+    machine = new HostedMachine(lrm.DoOneIteration, lrm.ShutdownRequest);
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Services.AddSerilog(logger);
+builder.Services.AddSystemd();
+// Upstream waits up to an hour for the LRM to stop its services, a minute for the CRM.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = role == "lrm" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(1));
+DaemonLoop? loop = null;
+builder.Services.AddSingleton<IHostedService>(sp =>
+    loop = new DaemonLoop(machine, clock, sp.GetRequiredService<IHostApplicationLifetime>(), log, jobsFinished));
+using var host = builder.Build();
+await host.RunAsync();
+return loop?.ExitCode ?? 0;
+
+static int SafeMaxWorkers(DirectoryStore store)
+{
+    try { return store.GetDatacenterSettings().MaxWorkers ?? 4; }
+    catch (HaEnvironmentException) { return 4; }
+}
+
+static HaManager.Core.Model.ServiceConfigEntry? SafeConfigOf(DirectoryStore store, string sid)
+{
+    try { return store.ReadServiceConfig().TryGetValue(sid, out var cd) ? cd : null; }
+    catch (HaEnvironmentException) { return null; }
+}
+
+/// <summary>The CRM runs no resource jobs.</summary>
+internal sealed class NoJobs : IJobRunner
+{
+    public int MaxWorkers => 0;
+    public void Start(ResourceJob job, Func<int> work) => throw new InvalidOperationException("the CRM started a resource job");
+    public IReadOnlyList<JobCompletion> CollectFinished() => [];
+}
+
+/// <summary>The CRM calls agents only to remove guest locks when recovering; it uses the node's agents for that.</summary>
+internal sealed class NoAgents : IResourceAgents
+{
+    public IResourceAgent? For(string type) => null;
+}

@@ -31,8 +31,9 @@ public sealed record SafetyBudget
     /// <summary>A lock lifetime the store enforces itself (pmxcfs: 120 s); null to use the derived one.</summary>
     public int? FixedLockLifetimeSeconds { get; init; }
 
-    /// <summary>watchdog-mux checks its clients once a second (T).</summary>
-    public const int MuxTickSeconds = 1;
+    /// <summary>How often watchdog-mux checks its clients (T): one real second, which is more HA seconds
+    /// when time runs faster (a local cluster at time scale F: F). Default 1.</summary>
+    public int MuxTickSeconds { get; init; } = 1;
 
     /// <summary>The smallest safe lock lifetime: C + T + D + S.</summary>
     public int MinimumLockLifetimeSeconds =>
@@ -61,10 +62,11 @@ public sealed record SafetyBudget
     };
 
     /// <summary>A budget for a store that takes the derived lock lifetime (directory, etcd).</summary>
-    public static SafetyBudget Derived(int clientTimeoutSeconds, int deviceTimeoutSeconds, int skewMarginSeconds = 5) => new()
+    public static SafetyBudget Derived(int clientTimeoutSeconds, int deviceTimeoutSeconds, int skewMarginSeconds = 5,
+        int muxTickSeconds = 1) => new()
     {
         WatchdogClientTimeoutSeconds = clientTimeoutSeconds, WatchdogDeviceTimeoutSeconds = deviceTimeoutSeconds,
-        ClockSkewMarginSeconds = skewMarginSeconds,
+        ClockSkewMarginSeconds = skewMarginSeconds, MuxTickSeconds = muxTickSeconds,
     };
 
     /// <summary>Why this budget is unsafe or cannot keep a healthy node alive; empty when it is sound.</summary>
@@ -73,6 +75,7 @@ public sealed record SafetyBudget
         var problems = new List<string>();
         if (WatchdogClientTimeoutSeconds < 3) problems.Add($"watchdog client timeout {WatchdogClientTimeoutSeconds} s is below 3 s");
         if (WatchdogDeviceTimeoutSeconds < 1) problems.Add($"watchdog device timeout {WatchdogDeviceTimeoutSeconds} s is below 1 s");
+        if (MuxTickSeconds < 1) problems.Add($"watchdog-mux tick {MuxTickSeconds} s is below 1 s");
         if (ClockSkewMarginSeconds < 0) problems.Add($"clock skew margin {ClockSkewMarginSeconds} s is negative");
         if (LockLifetimeSeconds < MinimumLockLifetimeSeconds)
             problems.Add($"lock lifetime {LockLifetimeSeconds} s is shorter than C + T + D + S = {MinimumLockLifetimeSeconds} s: "

@@ -16,6 +16,8 @@ public sealed class NodeConfigException(string message) : Exception(message);
 /// store: directory:/var/lib/hamanager   # or etcd:URL[,URL…] (not yet); HAMANAGER_STORE overrides
 /// watchdog_socket: /run/watchdog-mux.sock
 /// profile: default                  # default (60 s client watchdog, 10 s device) or fast (10 s, 5 s)
+/// watchdog_client_timeout: 60       # instead of the profile's: what watchdog-mux is started with,
+/// watchdog_device_timeout: 10       #   in HA seconds (at time scale F, F times the real seconds)
 /// time_scale: 1                     # every HA timeout divided by this (tests and demos)
 /// ocf_root: /usr/lib/ocf
 /// </code>
@@ -55,6 +57,8 @@ public sealed record NodeConfig
         public string? Store { get; set; }
         public string? WatchdogSocket { get; set; }
         public string? Profile { get; set; }
+        public string? WatchdogClientTimeout { get; set; }
+        public string? WatchdogDeviceTimeout { get; set; }
         public string? TimeScale { get; set; }
         public string? OcfRoot { get; set; }
     }
@@ -82,8 +86,8 @@ public sealed record NodeConfig
             }
             catch (YamlException e)
             {
-                string what = e.InnerException?.Message is { } inner && inner.Contains("not found on type", StringComparison.Ordinal)
-                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, time_scale, ocf_root)"
+                string what = (e.InnerException?.Message ?? e.Message) is { } inner && inner.Contains("not found on type", StringComparison.Ordinal)
+                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, time_scale, ocf_root)"
                     : (e.InnerException?.Message ?? e.Message).Split(" (at Line")[0];
                 throw new NodeConfigException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {what}");
             }
@@ -104,16 +108,23 @@ public sealed record NodeConfig
         };
 
         string profile = doc.Profile ?? "default";
-        var budget = profile switch
+        var (client, device) = profile switch
         {
-            "default" => SafetyBudget.Derived(60, 10),
-            "fast" => SafetyBudget.Derived(10, 5),
+            "default" => (60, 10),
+            "fast" => (10, 5),
             _ => throw new NodeConfigException($"{path}: profile: '{profile}' is not default or fast"),
         };
+        int Seconds(string? text, string key, int fallback) => text is null ? fallback
+            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 36000 ? n
+            : throw new NodeConfigException($"{path}: {key}: '{text}' is not a whole number of seconds from 1 to 36000");
+        client = Seconds(doc.WatchdogClientTimeout, "watchdog_client_timeout", client);
+        device = Seconds(doc.WatchdogDeviceTimeout, "watchdog_device_timeout", device);
 
         string scaleText = Pick(env("HAMANAGER_TIME_SCALE"), doc.TimeScale, "1");
         if (!double.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out double scale) || !(scale >= 1) || scale > 1000)
             throw new NodeConfigException($"{path}: time_scale: '{scaleText}' is not a number from 1 to 1000");
+        // watchdog-mux checks its clients once per real second: that is 'scale' HA seconds.
+        var budget = SafetyBudget.Derived(client, device, muxTickSeconds: (int)Math.Ceiling(scale));
 
         string socket = Pick(env("HAMANAGER_WATCHDOG_SOCKET"), doc.WatchdogSocket, "/run/watchdog-mux.sock");
         if (socket.Trim().Length == 0) throw new NodeConfigException($"{path}: watchdog_socket: empty path");

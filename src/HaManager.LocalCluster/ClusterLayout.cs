@@ -1,0 +1,21 @@
+namespace HaManager.LocalCluster;
+
+/// <summary>The files of a local cluster under its directory.</summary>
+public sealed record ClusterLayout(string Root)
+{
+    public string Store => Path.Combine(Root, "store");
+    public string Ocf => Path.Combine(Root, "ocf");
+    public string Record => Path.Combine(Root, "record");
+    public string State => Path.Combine(Root, "state.json");
+    public string Control => Path.Combine(Root, "control");
+    public string ServiceState => Path.Combine(Root, "services");
+    public string Node(string node) => Path.Combine(Root, "nodes", node);
+    public string Device(string node) => Path.Combine(Node(node), "watchdog");
+    public string MuxSocket(string node) => Path.Combine(Node(node), "mux.sock");
+    public string ActiveMarker(string node) => Path.Combine(Node(node), "mux.active");
+    public string NodeConfig(string node) => Path.Combine(Node(node), "hamanager.yaml");
+    public string Log(string node, string daemon) => Path.Combine(Node(node), daemon + ".log");
+
+    /// <summary>Where this tool's own files live (the daemons, watchdog-mux, our OCF agents).</summary>
+    public static string ToolDir => AppContext.BaseDirectory;
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using HaManager.Core.Formats;
+
+namespace HaManager.LocalCluster;
+
+/// <summary>
+/// <c>ha-local-cluster demo</c>: three nodes, three services that are real processes (our OCF demo
+/// agent), a crash of the node running two of them, live status until they run elsewhere, the
+/// timeline, and a last line counting recoveries and overlaps from the agents' own records.
+/// </summary>
+public static class Demo
+{
+    /// <summary>Runs the demo; returns the exit code (0 when every service recovered with no overlap).</summary>
+    public static int Run(string? dir, int nodeCount, double scale, bool keep, TextWriter output)
+    {
+        string root = dir ?? Directory.CreateTempSubdirectory("ha-local-cluster-demo-").FullName;
+        var timing = ClusterTiming.For(scale);
+        var budget = timing.Budget;
+        var clock = Stopwatch.StartNew();
+        void Say(string line) { lock (output) output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {line}"); }
+        output.WriteLine($"demo: {nodeCount} nodes in {root}, time scale {F(scale)}: client watchdog {timing.ClientRealSeconds} s, "
+            + $"device {timing.DeviceRealSeconds} s, lock lifetime {F(timing.Real(budget.LockLifetimeSeconds))} s, "
+            + $"fence delay {F(timing.Real(budget.FenceDelaySeconds))} s (real seconds)");
+
+        var nodes = Enumerable.Range(1, nodeCount).Select(i => $"node{i}").ToList();
+        using var supervisor = new Supervisor(root, nodes, timing, Say);
+        using var stop = new CancellationTokenSource();
+        var ticker = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                supervisor.Tick();
+                Thread.Sleep(100);
+            }
+        }) { IsBackground = true, Name = "supervisor" };
+        int exit;
+        try
+        {
+            supervisor.BootAll();
+            ticker.Start();
+            var placement = new (string Name, string Node)[] { ("svc1", nodes[0]), ("svc2", nodes[0]), ("svc3", nodes[1 % nodeCount]) };
+            foreach (var (name, node) in placement) ClusterServices.AddDemoService(supervisor.Layout, name, node);
+            Say($"added ocf:svc1, ocf:svc2 on {nodes[0]} and ocf:svc3 on {nodes[1 % nodeCount]}");
+
+            var allStarted = WaitUntil(() => Records.Running(Records.Read(supervisor.Layout.Record)).Count == placement.Length,
+                TimeSpan.FromSeconds(60 + timing.Real(budget.LockLifetimeSeconds)));
+            if (!allStarted) throw new DemoFailed("the services did not all start");
+            Say("all services running: " + Describe(Records.Running(Records.Read(supervisor.Layout.Record))));
+
+            string victim = nodes[0];
+            var affected = placement.Where(p => p.Node == victim).Select(p => p.Name).ToList();
+            long crashMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            supervisor.Crash(victim);
+
+            var deadline = TimeSpan.FromSeconds(30 + 3 * timing.Real(budget.LockLifetimeSeconds + budget.FenceDelaySeconds));
+            var recoveryClock = Stopwatch.StartNew();
+            bool Recovered() => affected.All(s => Records.Running(Records.Read(supervisor.Layout.Record)).GetValueOrDefault(s) is { } n && n != victim);
+            while (!Recovered() && recoveryClock.Elapsed < deadline)
+            {
+                Say($"+{recoveryClock.Elapsed.TotalSeconds:F0}s since the crash: {Describe(Records.Running(Records.Read(supervisor.Layout.Record)))}; "
+                    + $"manager: {ManagerView(supervisor.Layout)}");
+                Thread.Sleep(1000);
+            }
+            var lines = Records.Read(supervisor.Layout.Record);
+            var restarts = lines.Where(l => l.What == "start" && l.Ms >= crashMs && affected.Contains(l.Instance!)).ToList();
+            int recovered = affected.Count(s => restarts.Any(r => r.Instance == s && r.Node != victim));
+            double seconds = restarts.Count == 0 ? recoveryClock.Elapsed.TotalSeconds : (restarts.Max(r => r.Ms) - crashMs) / 1000.0;
+
+            output.WriteLine("timeline (seconds from the crash; from the agents' and the hardware's own records):");
+            foreach (var l in lines.Where(l => l.Ms >= crashMs - 2000))
+                output.WriteLine($"  {(l.Ms - crashMs) / 1000.0,7:F1}  {l.What,-6} {(l.Instance is null ? "" : "ocf:" + l.Instance + " on ")}{l.Node}");
+            supervisor.Down();
+            stop.Cancel();
+            int overlaps = Records.Overlaps(Records.Read(supervisor.Layout.Record));
+            output.WriteLine($"demo: recovered {recovered}/{affected.Count} services in {seconds.ToString("F1", CultureInfo.InvariantCulture)} s "
+                + $"(time scale {F(scale)}), overlaps {overlaps}");
+            exit = recovered == affected.Count && overlaps == 0 ? 0 : 1;
+        }
+        catch (DemoFailed e)
+        {
+            supervisor.Down();
+            output.WriteLine($"demo: failed - {e.Message} (logs in {root}/nodes)");
+            keep = true;
+            exit = 1;
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        if (!keep && dir is null) Directory.Delete(root, recursive: true);
+        return exit;
+    }
+
+    private sealed class DemoFailed(string message) : Exception(message);
+
+    private static string F(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+
+    private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout) return false;
+            Thread.Sleep(200);
+        }
+        return true;
+    }
+
+    private static string Describe(Dictionary<string, string> running) =>
+        running.Count == 0 ? "nothing runs" : string.Join(", ", running.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"ocf:{kv.Key} on {kv.Value}"));
+
+    /// <summary>The master's view, for the live status: each service's state and node.</summary>
+    public static string ManagerView(ClusterLayout layout)
+    {
+        try
+        {
+            string path = Path.Combine(layout.Store, "ha", "manager_status");
+            if (!File.Exists(path)) return "no status yet";
+            var status = StatusJson.ParseManagerStatus(File.ReadAllText(path));
+            return string.Join(", ", status.ServiceStatus.Select(kv => $"{kv.Key} {HaManager.Core.Model.StateNames.Of(kv.Value.State)}@{kv.Value.Node}"))
+                + $" (master {status.MasterNode})";
+        }
+        catch (Exception e) when (e is IOException or FormatException) { return "status unreadable"; }
+    }
+}

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Globalization;
+using HaManager.LocalCluster;
+
+// ha-local-cluster. Exit codes: 0 ok; 1 the demo did not recover every service or saw an overlap; 2 usage.
+var dirOption = new Option<string>("--dir") { Description = "The cluster directory (default ./ha-local-cluster).", DefaultValueFactory = _ => "ha-local-cluster" };
+var nodesOption = new Option<int>("--nodes") { Description = "How many nodes (2 to 9, default 3).", DefaultValueFactory = _ => 3 };
+nodesOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 2 or > 9) r.AddError("--nodes must be from 2 to 9"); });
+var scaleOption = new Option<double>("--time-scale") { Description = "Every HA timeout divided by this (1 to 100).", DefaultValueFactory = _ => 1 };
+scaleOption.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 1 or > 100) r.AddError("--time-scale must be from 1 to 100"); });
+var nodeArgument = new Argument<string>("node") { Description = "A node name (node1, node2, …)." };
+
+var root = new Command("ha-local-cluster", "A cluster of real HaManager node processes on this machine.") { new HelpOption() };
+
+var up = new Command("up", "Start the nodes and supervise them in the foreground (Ctrl-C or 'down' stops).") { dirOption, nodesOption, scaleOption };
+up.SetAction(p =>
+{
+    string dir = Path.GetFullPath(p.GetValue(dirOption)!);
+    var timing = ClusterTiming.For(p.GetValue(scaleOption));
+    using var supervisor = new Supervisor(dir, Enumerable.Range(1, p.GetValue(nodesOption)).Select(i => $"node{i}").ToList(), timing,
+        line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}"));
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+    supervisor.BootAll();
+    Console.WriteLine($"up: {supervisor.Nodes.Count} nodes in {dir}; 'ha-local-cluster status|crash|cut|heal|down --dir {dir}' from another shell");
+    while (!stop.IsCancellationRequested && !supervisor.StopRequested)
+    {
+        supervisor.Tick();
+        Thread.Sleep(100);
+    }
+    supervisor.Down();
+    Console.WriteLine("down");
+    return 0;
+});
+
+Command Control(string name, string description, bool withNode)
+{
+    var command = new Command(name, description) { dirOption };
+    if (withNode) command.Arguments.Add(nodeArgument);
+    command.SetAction(p =>
+    {
+        var layout = new ClusterLayout(Path.GetFullPath(p.GetValue(dirOption)!));
+        if (!File.Exists(layout.State))
+        {
+            Console.Error.WriteLine($"ha-local-cluster: no cluster is up in {layout.Root}");
+            return 2;
+        }
+        string node = withNode ? p.GetValue(nodeArgument)! : "";
+        File.WriteAllText(Path.Combine(layout.Control, withNode ? $"{name}-{node}" : name), "");
+        Console.WriteLine(withNode ? $"{name} {node}: sent" : $"{name}: sent");
+        return 0;
+    });
+    return command;
+}
+
+var status = new Command("status", "Show the nodes and the services.") { dirOption };
+status.SetAction(p =>
+{
+    var layout = new ClusterLayout(Path.GetFullPath(p.GetValue(dirOption)!));
+    if (!File.Exists(layout.State))
+    {
+        Console.Error.WriteLine($"ha-local-cluster: no cluster is up in {layout.Root}");
+        return 2;
+    }
+    Console.WriteLine(File.ReadAllText(layout.State));
+    Console.WriteLine("manager: " + Demo.ManagerView(layout));
+    Console.WriteLine("running (agents' records): " + string.Join(", ",
+        Records.Running(Records.Read(layout.Record)).Select(kv => $"ocf:{kv.Key} on {kv.Value}")));
+    return 0;
+});
+
+var keepOption = new Option<bool>("--keep") { Description = "Keep the cluster directory (logs) afterwards." };
+var demoDir = new Option<string?>("--dir") { Description = "The cluster directory (default: a new temporary one, removed afterwards)." };
+var demoScale = new Option<double>("--time-scale") { Description = "Every HA timeout divided by this (default 10: about a minute).", DefaultValueFactory = _ => 10 };
+demoScale.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 1 or > 100) r.AddError("--time-scale must be from 1 to 100"); });
+var demo = new Command("demo", "Three nodes, three services, crash the node running two of them, watch them recover.")
+    { demoDir, nodesOption, demoScale, keepOption };
+demo.SetAction(p => Demo.Run(p.GetValue(demoDir) is { } d ? Path.GetFullPath(d) : null, p.GetValue(nodesOption), p.GetValue(demoScale),
+    p.GetValue(keepOption), Console.Out));
+
+root.Subcommands.Add(up);
+root.Subcommands.Add(status);
+root.Subcommands.Add(Control("crash", "Power-cut a node now; it boots again later.", true));
+root.Subcommands.Add(Control("cut", "Cut a node's network: it loses quorum and fences itself.", true));
+root.Subcommands.Add(Control("heal", "Restore a node's network.", true));
+root.Subcommands.Add(Control("down", "Stop every node and the supervisor.", false));
+root.Subcommands.Add(demo);
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var e in parsed.Errors) Console.Error.WriteLine($"ha-local-cluster: {e.Message}");
+    return 2;
+}
+return parsed.Invoke();

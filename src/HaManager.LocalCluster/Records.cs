@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace HaManager.LocalCluster;
+
+/// <summary>One line of the record file: a service start/stop the agent wrote, or a hardware event the
+/// supervisor wrote (boot, reset, crash, cut, heal, down).</summary>
+public sealed record RecordLine(long Ms, string What, string? Instance, string Node);
+
+/// <summary>
+/// Reads the record file — independent evidence, written by the agents and the virtual hardware, not by
+/// the manager — and answers the demo's and the tests' questions: where does each service run, when
+/// did it start again, and did it ever run on two nodes at once.
+/// </summary>
+public static class Records
+{
+    /// <summary>Every line, in file order.</summary>
+    public static List<RecordLine> Read(string path)
+    {
+        var lines = new List<RecordLine>();
+        if (!File.Exists(path)) return lines;
+        foreach (var raw in File.ReadAllLines(path))
+        {
+            var f = raw.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 3 || !long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long ms)) continue;
+            lines.Add(f.Length >= 4 ? new RecordLine(ms, f[1], f[2], f[3]) : new RecordLine(ms, f[1], null, f[2]));
+        }
+        return lines;
+    }
+
+    /// <summary>Per service, the node it runs on now (after the last line), if any.</summary>
+    public static Dictionary<string, string> Running(IEnumerable<RecordLine> lines)
+    {
+        var running = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var l in lines)
+        {
+            if (l.Instance is { } i)
+            {
+                if (!running.TryGetValue(i, out var nodes)) running[i] = nodes = new HashSet<string>(StringComparer.Ordinal);
+                if (l.What == "start") nodes.Add(l.Node);
+                else if (l.What == "stop") nodes.Remove(l.Node);
+            }
+            else if (l.What is "reset" or "crash" or "down")
+                foreach (var nodes in running.Values) nodes.Remove(l.Node);
+        }
+        return running.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Order(StringComparer.Ordinal).First(), StringComparer.Ordinal);
+    }
+
+    /// <summary>How often a service started on one node while it still ran on another: every such start
+    /// is an overlap (a node's power cut ends everything it ran).</summary>
+    public static int Overlaps(IEnumerable<RecordLine> lines)
+    {
+        var running = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        int overlaps = 0;
+        foreach (var l in lines)
+        {
+            if (l.Instance is { } i)
+            {
+                if (!running.TryGetValue(i, out var nodes)) running[i] = nodes = new HashSet<string>(StringComparer.Ordinal);
+                if (l.What == "start")
+                {
+                    if (nodes.Any(n => n != l.Node)) overlaps++;
+                    nodes.Add(l.Node);
+                }
+                else if (l.What == "stop") nodes.Remove(l.Node);
+            }
+            else if (l.What is "reset" or "crash" or "down")
+                foreach (var nodes in running.Values) nodes.Remove(l.Node);
+        }
+        return overlaps;
+    }
+}

@@ -1,0 +1,306 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using HaManager.Store.Directory;
+using Mono.Unix.Native;
+
+namespace HaManager.LocalCluster;
+
+/// <summary>What the supervisor says about a node.</summary>
+public enum NodePower
+{
+    /// <summary>Its processes run.</summary>
+    Up,
+    /// <summary>Reset or crashed; boots again at <see cref="Supervisor.NodeState.BootAtMs"/>.</summary>
+    Down,
+}
+
+/// <summary>
+/// The virtual hardware of a local cluster. Each node is a process group in its own session — its
+/// watchdog-mux on a plain-file device, its ha-crm and ha-lrm, and every service their agents start —
+/// so a power cut is one <c>kill -KILL -pgid</c>: the services die with the node, as on real hardware.
+/// The supervisor watches each device file: a node whose watchdog-mux stopped feeding it for the
+/// device timeout is reset (killed at once) and boots again later. <c>cut</c> takes a node out of the
+/// quorate partition (its own membership view loses quorum, the others see it offline), so its LRM
+/// loses its lock, stops feeding the watchdog and the node fences itself. Every reset, crash, cut and
+/// heal is appended to the cluster's record file next to the services' own start/stop records.
+/// </summary>
+public sealed class Supervisor : IDisposable
+{
+    /// <summary>A node as the supervisor tracks it.</summary>
+    public sealed class NodeState(string name)
+    {
+        public string Name { get; } = name;
+        public NodePower Power { get; set; } = NodePower.Down;
+        public bool Cut { get; set; }
+        public Process? Group { get; set; }
+        public long DeviceLength { get; set; }
+        public long LastFedMs { get; set; }
+        public long BootAtMs { get; set; }
+        public int Boots { get; set; }
+    }
+
+    private readonly ClusterLayout _layout;
+    private readonly ClusterTiming _timing;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Action<string> _say;
+    private readonly object _gate = new();
+
+    /// <summary>Seconds a reset or crashed node stays down before it boots (HA seconds): long enough for
+    /// the others to fence it and recover its services, as a real reboot is.</summary>
+    public double BootDelayHaSeconds { get; init; } = 300;
+
+    /// <summary>The nodes, in name order.</summary>
+    public IReadOnlyList<NodeState> Nodes { get; }
+
+    /// <summary>Sets up (or reuses) the cluster directory with <paramref name="nodeNames"/> as members.</summary>
+    public Supervisor(string root, IReadOnlyList<string> nodeNames, ClusterTiming timing, Action<string>? say = null)
+    {
+        _layout = new ClusterLayout(root);
+        _timing = timing;
+        _say = say ?? (_ => { });
+        Nodes = nodeNames.Order(StringComparer.Ordinal).Select(n => new NodeState(n)).ToList();
+        Directory.CreateDirectory(_layout.Control);
+        Directory.CreateDirectory(Path.Combine(_layout.Ocf, "resource.d"));
+        LinkOcfProvider("hamanager", Path.Combine(ClusterLayout.ToolDir, "ocf", "hamanager"));
+        if (Directory.Exists("/usr/lib/ocf/lib")) Link(Path.Combine(_layout.Ocf, "lib"), "/usr/lib/ocf/lib");
+        if (Directory.Exists("/usr/lib/ocf/resource.d/heartbeat")) LinkOcfProvider("heartbeat", "/usr/lib/ocf/resource.d/heartbeat");
+        foreach (var node in Nodes)
+        {
+            Directory.CreateDirectory(_layout.Node(node.Name));
+            File.WriteAllText(_layout.NodeConfig(node.Name), $"""
+                node: {node.Name}
+                store: directory:{_layout.Store}
+                watchdog_socket: {_layout.MuxSocket(node.Name)}
+                watchdog_client_timeout: {timing.ClientHaSeconds}
+                watchdog_device_timeout: {timing.DeviceHaSeconds}
+                time_scale: {timing.Scale.ToString(CultureInfo.InvariantCulture)}
+                ocf_root: {_layout.Ocf}
+
+                """);
+        }
+        WriteMembers();
+    }
+
+    private void LinkOcfProvider(string provider, string target) => Link(Path.Combine(_layout.Ocf, "resource.d", provider), target);
+
+    private static void Link(string path, string target)
+    {
+        if (!Directory.Exists(path) && !File.Exists(path)) Directory.CreateSymbolicLink(path, target);
+    }
+
+    /// <summary>Milliseconds since the supervisor started.</summary>
+    public long NowMs => _clock.ElapsedMilliseconds;
+
+    /// <summary>The cluster directory's files.</summary>
+    public ClusterLayout Layout => _layout;
+
+    /// <summary>The timing.</summary>
+    public ClusterTiming Timing => _timing;
+
+    /// <summary>Boots every node that is down and due.</summary>
+    public void BootAll()
+    {
+        lock (_gate)
+            foreach (var node in Nodes)
+                if (node.Power == NodePower.Down) Boot(node);
+    }
+
+    private void Boot(NodeState node)
+    {
+        string dir = _layout.Node(node.Name);
+        string device = _layout.Device(node.Name);
+        File.WriteAllText(device, "");
+        // A boot starts with an empty /run: no socket, no "watchdog active" marker of the last life.
+        File.Delete(_layout.MuxSocket(node.Name));
+        if (Directory.Exists(_layout.ActiveMarker(node.Name))) Directory.Delete(_layout.ActiveMarker(node.Name), recursive: true);
+        string tool = ClusterLayout.ToolDir;
+        string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";
+        // One session and process group per node: a power cut kills exactly this group.
+        string script = string.Join("\n",
+            $"{Q(Path.Combine(tool, "watchdog-mux"))} --no-ioctl --device {Q(device)} --socket {Q(_layout.MuxSocket(node.Name))}"
+            + $" --active-marker {Q(_layout.ActiveMarker(node.Name))} --client-timeout {_timing.ClientRealSeconds}"
+            + $" --device-timeout {_timing.DeviceRealSeconds} >> {Q(_layout.Log(node.Name, "watchdog-mux"))} 2>&1 &",
+            $"i=0; while [ ! -S {Q(_layout.MuxSocket(node.Name))} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+            $"{Q(Path.Combine(tool, "HaManager.Daemon"))} crm >> {Q(_layout.Log(node.Name, "ha-crm"))} 2>&1 &",
+            $"{Q(Path.Combine(tool, "HaManager.Daemon"))} lrm >> {Q(_layout.Log(node.Name, "ha-lrm"))} 2>&1 &",
+            "wait");
+        var psi = new ProcessStartInfo("setsid", ["sh", "-c", script])
+        {
+            UseShellExecute = false, RedirectStandardInput = true, WorkingDirectory = dir,
+        };
+        psi.Environment["HAMANAGER_CONFIG"] = _layout.NodeConfig(node.Name);
+        psi.Environment["HAMANAGER_JOURNAL_SOCKET"] = Path.Combine(dir, "no-journal");
+        psi.Environment["WATCHDOG_MUX_JOURNAL_SOCKET"] = Path.Combine(dir, "no-journal");
+        node.Group = Process.Start(psi)!;
+        node.Group.StandardInput.Close();
+        node.Power = NodePower.Up;
+        node.Boots++;
+        node.DeviceLength = 0;
+        // watchdog-mux needs a moment to start before its first feed.
+        node.LastFedMs = NowMs + 5000;
+        if (!node.Cut) SetOnline(node.Name, true);
+        Record($"boot {node.Name}");
+        _say($"{node.Name}: booted (process group {node.Group.Id})");
+    }
+
+    /// <summary>Kills every process of the node at once (power cut) and schedules its boot.</summary>
+    private void PowerCut(NodeState node, string reason)
+    {
+        if (node.Power != NodePower.Up || node.Group is not { } group) return;
+        Syscall.kill(-group.Id, Signum.SIGKILL);
+        group.WaitForExit(5000);
+        group.Dispose();
+        node.Group = null;
+        node.Power = NodePower.Down;
+        node.BootAtMs = NowMs + (long)(_timing.Real(BootDelayHaSeconds) * 1000);
+        SetOnline(node.Name, false);
+        Record($"{reason} {node.Name}");
+        _say($"{node.Name}: {(reason == "reset" ? "watchdog reset" : "crashed")} - everything it ran is gone");
+    }
+
+    /// <summary>One supervision step: watch the devices, boot nodes that are due, run control commands.</summary>
+    public void Tick()
+    {
+        lock (_gate)
+        {
+            long now = NowMs;
+            foreach (var node in Nodes)
+            {
+                if (node.Power == NodePower.Up)
+                {
+                    long length = new FileInfo(_layout.Device(node.Name)).Length;
+                    if (length > node.DeviceLength)
+                    {
+                        node.DeviceLength = length;
+                        node.LastFedMs = Math.Max(node.LastFedMs, now);
+                    }
+                    else if (now - node.LastFedMs > _timing.DeviceRealSeconds * 1000L) PowerCut(node, "reset");
+                }
+                else if (node.BootAtMs > 0 && now >= node.BootAtMs) Boot(node);
+            }
+            RunControlCommands();
+            WriteState();
+        }
+    }
+
+    /// <summary>Crashes a node (power cut now).</summary>
+    public void Crash(string name)
+    {
+        lock (_gate) PowerCut(NodeNamed(name), "crash");
+    }
+
+    /// <summary>Cuts a node off the network: it loses quorum and the others see it offline.</summary>
+    public void CutOff(string name)
+    {
+        lock (_gate)
+        {
+            var node = NodeNamed(name);
+            node.Cut = true;
+            StoreFiles.Write(new DirectoryLayout(_layout.Store).NodeMembers(name),
+                new Members("local", false, new SortedDictionary<string, bool>(StringComparer.Ordinal) { [name] = true }).ToJson(name));
+            SetOnline(name, false);
+            Record($"cut {name}");
+            _say($"{name}: network cut");
+        }
+    }
+
+    /// <summary>Heals a node's network.</summary>
+    public void Heal(string name)
+    {
+        lock (_gate)
+        {
+            var node = NodeNamed(name);
+            node.Cut = false;
+            File.Delete(new DirectoryLayout(_layout.Store).NodeMembers(name));
+            if (node.Power == NodePower.Up) SetOnline(name, true);
+            Record($"heal {name}");
+            _say($"{name}: network healed");
+        }
+    }
+
+    /// <summary>Stops every node (their services die with them).</summary>
+    public void Down()
+    {
+        lock (_gate)
+            foreach (var node in Nodes)
+                if (node.Power == NodePower.Up && node.Group is { } group)
+                {
+                    Syscall.kill(-group.Id, Signum.SIGKILL);
+                    group.WaitForExit(5000);
+                    node.Power = NodePower.Down;
+                    node.BootAtMs = 0;
+                    Record($"down {node.Name}");
+                }
+    }
+
+    private NodeState NodeNamed(string name) =>
+        Nodes.FirstOrDefault(n => n.Name == name) ?? throw new ArgumentException($"no such node '{name}' (nodes: {string.Join(", ", Nodes.Select(n => n.Name))})");
+
+    /// <summary>Appends a hardware event to the record file (the same file the demo agent records in).</summary>
+    private void Record(string what) =>
+        File.AppendAllText(_layout.Record, $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {what}\n");
+
+    private Members ReadMembers() =>
+        File.Exists(Path.Combine(_layout.Store, ".members"))
+            ? Members.Parse(File.ReadAllText(Path.Combine(_layout.Store, ".members")), ".members")
+            : new Members("local", true, Nodes.ToDictionary(n => n.Name, _ => false));
+
+    private void WriteMembers(Members? members = null)
+    {
+        members ??= new Members("local", true, new SortedDictionary<string, bool>(
+            Nodes.ToDictionary(n => n.Name, n => n.Power == NodePower.Up && !n.Cut), StringComparer.Ordinal));
+        StoreFiles.Write(Path.Combine(_layout.Store, ".members"), members.ToJson(Nodes[0].Name));
+    }
+
+    private void SetOnline(string name, bool online)
+    {
+        var m = ReadMembers();
+        var nodes = new SortedDictionary<string, bool>(m.Nodes.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal) { [name] = online };
+        // Quorum as corosync counts it: more than half of the members online.
+        WriteMembers(new Members(m.ClusterName, nodes.Count(kv => kv.Value) * 2 > nodes.Count, nodes));
+    }
+
+    /// <summary>Commands other shells leave in the control folder (<c>crash-node2</c>, <c>cut-node1</c>, <c>heal-node1</c>, <c>down</c>).</summary>
+    private void RunControlCommands()
+    {
+        foreach (var file in Directory.EnumerateFiles(_layout.Control).Order(StringComparer.Ordinal).ToList())
+        {
+            string command = Path.GetFileName(file);
+            File.Delete(file);
+            int dash = command.IndexOf('-');
+            string verb = dash < 0 ? command : command[..dash];
+            string arg = dash < 0 ? "" : command[(dash + 1)..];
+            try
+            {
+                switch (verb)
+                {
+                    case "crash": Crash(arg); break;
+                    case "cut": CutOff(arg); break;
+                    case "heal": Heal(arg); break;
+                    case "down": Down(); StopRequested = true; break;
+                }
+            }
+            catch (ArgumentException e) { _say(e.Message); }
+        }
+    }
+
+    /// <summary>True once a <c>down</c> command arrived.</summary>
+    public bool StopRequested { get; private set; }
+
+    private void WriteState()
+    {
+        var state = Nodes.ToDictionary(n => n.Name, n => new Dictionary<string, object>
+        {
+            ["power"] = n.Power == NodePower.Up ? "up" : "down", ["cut"] = n.Cut, ["boots"] = n.Boots,
+            ["pgid"] = n.Group?.Id ?? 0,
+        });
+        StoreFiles.Write(_layout.State, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["supervisor_pid"] = Environment.ProcessId, ["time_scale"] = _timing.Scale, ["nodes"] = state,
+        }));
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Down();
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using HaManager.Core.Formats;
+using HaManager.Core.Model;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[assembly: NonParallelizable]
+
+namespace HaManager.LocalCluster.Tests;
+
+/// <summary>A local cluster of real node processes for one test: supervised on a background thread,
+/// torn down (every process group killed) afterwards; on failure the node logs are attached.</summary>
+internal sealed class ClusterFixture : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _ticker;
+    private readonly List<string> _events = [];
+
+    public Supervisor Supervisor { get; }
+    public ClusterLayout Layout => Supervisor.Layout;
+    public ClusterTiming Timing { get; }
+
+    public ClusterFixture(int nodes = 3, double scale = 10, double bootDelayHaSeconds = 300)
+    {
+        Timing = ClusterTiming.For(scale);
+        string root = Directory.CreateTempSubdirectory("hamanager-e2e-").FullName;
+        Supervisor = new Supervisor(root, Enumerable.Range(1, nodes).Select(i => $"node{i}").ToList(), Timing,
+            line => { lock (_events) _events.Add(line); }) { BootDelayHaSeconds = bootDelayHaSeconds };
+        Supervisor.BootAll();
+        _ticker = new Thread(() =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                Supervisor.Tick();
+                Thread.Sleep(100);
+            }
+        }) { IsBackground = true };
+        _ticker.Start();
+    }
+
+    /// <summary>The lock lifetime in real seconds.</summary>
+    public double LockLifetimeReal => Timing.Real(Timing.Budget.LockLifetimeSeconds);
+
+    /// <summary>A master or LRM round in real seconds.</summary>
+    public double RoundReal => Timing.Real(Timing.Budget.RoundSeconds);
+
+    public List<RecordLine> Records() => LocalCluster.Records.Read(Layout.Record);
+
+    public Dictionary<string, string> Running() => LocalCluster.Records.Running(Records());
+
+    public ManagerStatus ManagerStatus()
+    {
+        string path = Path.Combine(Layout.Store, "ha", "manager_status");
+        try { return File.Exists(path) ? StatusJson.ParseManagerStatus(File.ReadAllText(path)) : new ManagerStatus(); }
+        catch (Exception e) when (e is IOException or FormatException) { return new ManagerStatus(); }
+    }
+
+    public void AddService(string name, string node, int startDelaySeconds = 0) =>
+        ClusterServices.AddDemoService(Layout, name, node, startDelaySeconds);
+
+    /// <summary>Waits for <paramref name="condition"/>; fails the test with the cluster's story after the timeout.</summary>
+    public void WaitFor(string what, Func<bool> condition, double seconds)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed.TotalSeconds > seconds) Assert.Fail($"{what}: not within {seconds:F0} s\n{Story()}");
+            Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>What happened: supervisor events, records, manager view and the tail of every log.</summary>
+    public string Story()
+    {
+        var lines = new List<string>();
+        lock (_events) lines.AddRange(_events.Select(e => "supervisor: " + e));
+        lines.AddRange(Records().Select(r => $"record: {r.Ms} {r.What} {r.Instance} {r.Node}"));
+        lines.Add("manager: " + Demo.ManagerView(Layout));
+        foreach (var node in Supervisor.Nodes)
+            foreach (var daemon in new[] { "ha-crm", "ha-lrm", "watchdog-mux" })
+            {
+                string log = Layout.Log(node.Name, daemon);
+                if (File.Exists(log))
+                    lines.AddRange(File.ReadAllLines(log).TakeLast(15).Select(l => $"{node.Name}/{daemon}: {l}"));
+            }
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>The pid of a node's daemon process (from /proc: its process group and command line).</summary>
+    public int PidOf(string node, string role)
+    {
+        int pgid = Supervisor.Nodes.First(n => n.Name == node).Group?.Id ?? throw new InvalidOperationException($"{node} is down");
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[2]) != pgid) continue;
+                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains("HaManager.Daemon " + role, StringComparison.Ordinal)) return pid;
+            }
+            catch (IOException) { }
+        }
+        throw new InvalidOperationException($"no {role} process on {node}");
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _ticker.Join(5000);
+        Supervisor.Down();
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+            TestContext.Out.WriteLine(Story());
+        try { Directory.Delete(Layout.Root, recursive: true); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Mono.Unix.Native;
+
+namespace HaManager.LocalCluster.Tests;
+
+/// <summary>
+/// Goal: on real processes — a real clock, the directory store, watchdog-mux, our OCF agent — a failed
+/// node's services restart elsewhere only once the node is certainly dead, never as a second copy, and
+/// a node cut off fences itself. Method: local clusters at time scale 20 (each test under a minute);
+/// the evidence is the agents' own start/stop records and the virtual hardware's resets, not the
+/// manager's view.
+/// </summary>
+public class FailoverTests
+{
+    [Test]
+    public void A_crashed_nodes_services_restart_elsewhere_only_after_its_lock_expired()
+    {
+        using var c = new ClusterFixture();
+        c.AddService("a", "node1");
+        c.AddService("b", "node2");
+        c.WaitFor("both services run", () => c.Running().Count == 2, 30);
+
+        long crashMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        c.Supervisor.Crash("node1");
+        c.WaitFor("ocf:a runs on another node", () => c.Running().GetValueOrDefault("a") is { } n && n != "node1",
+            10 + 3 * c.LockLifetimeReal);
+
+        var restart = c.Records().First(r => r.What == "start" && r.Instance == "a" && r.Ms > crashMs);
+        double after = (restart.Ms - crashMs) / 1000.0;
+        // Its last lock renewal was at most one round before the crash; the lock lives L after it.
+        Assert.That(after, Is.GreaterThanOrEqualTo(c.LockLifetimeReal - c.RoundReal - 0.5), c.Story());
+        Assert.That(LocalCluster.Records.Overlaps(c.Records()), Is.Zero, c.Story());
+        Assert.That(c.Records().Count(r => r.Instance == "b" && r.What == "start"), Is.EqualTo(1), "ocf:b was left alone");
+        TestContext.Out.WriteLine($"recovered {after:F1} s after the crash; lock lifetime {c.LockLifetimeReal:F1} s (real)");
+    }
+
+    [Test]
+    public void A_node_cut_off_fences_itself_and_rejoins_after_the_heal()
+    {
+        using var c = new ClusterFixture(bootDelayHaSeconds: 150);
+        c.AddService("a", "node1");
+        c.WaitFor("ocf:a runs", () => c.Running().ContainsKey("a"), 30);
+
+        c.Supervisor.CutOff("node1");
+        c.WaitFor("node1's watchdog resets it", () => c.Records().Any(r => r.What == "reset" && r.Node == "node1"),
+            10 + 2 * c.Timing.Real(c.Timing.Budget.WatchdogClientTimeoutSeconds + c.Timing.Budget.WatchdogDeviceTimeoutSeconds));
+        c.WaitFor("ocf:a runs elsewhere", () => c.Running().GetValueOrDefault("a") is { } n && n != "node1", 10 + 3 * c.LockLifetimeReal);
+        var reset = c.Records().First(r => r.What == "reset" && r.Node == "node1");
+        var restart = c.Records().Last(r => r.What == "start" && r.Instance == "a");
+        Assert.That(restart.Ms, Is.GreaterThan(reset.Ms), "recovered only after the cut node reset itself");
+        Assert.That(LocalCluster.Records.Overlaps(c.Records()), Is.Zero, c.Story());
+
+        c.Supervisor.Heal("node1");
+        c.WaitFor("node1 boots and is online again", () => c.ManagerStatus().NodeStatus.GetValueOrDefault("node1") == HaManager.Core.Model.NodeState.Online
+            && c.Records().Count(r => r.What == "boot" && r.Node == "node1") == 2, 20 + c.Timing.Real(150));
+        Assert.That(c.Running().GetValueOrDefault("a"), Is.Not.EqualTo("node1"), "no failback without a rule");
+    }
+
+    [Test]
+    public void Killing_the_masters_crm_resets_that_node_and_another_becomes_master()
+    {
+        using var c = new ClusterFixture();
+        c.AddService("a", "node2");
+        c.WaitFor("a master and a running service", () => c.ManagerStatus().MasterNode is not null && c.Running().ContainsKey("a"), 30);
+        string master = c.ManagerStatus().MasterNode!;
+        Syscall.kill(c.PidOf(master, "crm"), Signum.SIGKILL);
+        c.WaitFor($"{master} is reset by its watchdog", () => c.Records().Any(r => r.What == "reset" && r.Node == master),
+            10 + 2 * c.Timing.Real(c.Timing.Budget.WatchdogClientTimeoutSeconds + c.Timing.Budget.WatchdogDeviceTimeoutSeconds));
+        c.WaitFor("another node is master", () => c.ManagerStatus().MasterNode is { } m && m != master, 10 + 3 * c.LockLifetimeReal);
+        Assert.That(LocalCluster.Records.Overlaps(c.Records()), Is.Zero, c.Story());
+    }
+
+    [Test]
+    public void A_slow_start_does_not_stall_lock_renewal_or_the_watchdog()
+    {
+        using var c = new ClusterFixture();
+        // The start takes longer than the client watchdog timeout: it must run on a worker, not in the loop.
+        int delay = c.Timing.ClientRealSeconds + 3;
+        c.AddService("slow", "node1", startDelaySeconds: delay);
+        c.WaitFor("the slow service runs", () => c.Running().ContainsKey("slow"), delay + 30);
+        Thread.Sleep(2000);
+        Assert.That(c.Records().Where(r => r.What is "reset" or "crash"), Is.Empty, c.Story());
+        Assert.That(c.Running()["slow"], Is.EqualTo("node1"));
+    }
+
+    [Test]
+    public void The_demo_command_recovers_every_service_with_no_overlap()
+    {
+        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "HaManager.LocalCluster"), ["demo", "--time-scale", "20"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        string error = p.StandardError.ReadToEnd();
+        Assert.That(p.WaitForExit(120_000), Is.True, "the demo ends");
+        string text = output.Result;
+        Assert.That(p.ExitCode, Is.Zero, text + error);
+        Assert.That(text.TrimEnd().Split('\n')[^1], Does.Match(@"^demo: recovered 2/2 services in [0-9.]+ s \(time scale 20\), overlaps 0$"));
+    }
+}

@@ -56,11 +56,19 @@ public static class Demo
             var deadline = TimeSpan.FromSeconds(30 + 3 * timing.Real(budget.LockLifetimeSeconds + budget.FenceDelaySeconds));
             var recoveryClock = Stopwatch.StartNew();
             bool Recovered() => affected.All(s => Records.Running(Records.Read(supervisor.Layout.Record)).GetValueOrDefault(s) is { } n && n != victim);
+            string last = "";
+            double lastShown = -100;
             while (!Recovered() && recoveryClock.Elapsed < deadline)
             {
-                Say($"+{recoveryClock.Elapsed.TotalSeconds:F0}s since the crash: {Describe(Records.Running(Records.Read(supervisor.Layout.Record)))}; "
-                    + $"manager: {ManagerView(supervisor.Layout)}");
-                Thread.Sleep(1000);
+                // A line when something changed, and otherwise every ten seconds to show it is alive.
+                string now = $"{Describe(Records.Running(Records.Read(supervisor.Layout.Record)))}; manager: {ManagerView(supervisor.Layout)}";
+                if (now != last || recoveryClock.Elapsed.TotalSeconds - lastShown >= 10)
+                {
+                    Say($"+{recoveryClock.Elapsed.TotalSeconds:F0}s since the crash: {now}");
+                    last = now;
+                    lastShown = recoveryClock.Elapsed.TotalSeconds;
+                }
+                Thread.Sleep(250);
             }
             var lines = Records.Read(supervisor.Layout.Record);
             var restarts = lines.Where(l => l.What == "start" && l.Ms >= crashMs && affected.Contains(l.Instance!)).ToList();
@@ -70,8 +78,9 @@ public static class Demo
             output.WriteLine("timeline (seconds from the crash; from the agents' and the hardware's own records):");
             foreach (var l in lines.Where(l => l.Ms >= crashMs - 2000))
                 output.WriteLine($"  {(l.Ms - crashMs) / 1000.0,7:F1}  {l.What,-6} {(l.Instance is null ? "" : "ocf:" + l.Instance + " on ")}{l.Node}");
-            supervisor.Down();
             stop.Cancel();
+            ticker.Join(5000);
+            supervisor.Down();
             int overlaps = Records.Overlaps(Records.Read(supervisor.Layout.Record));
             output.WriteLine($"demo: recovered {recovered}/{affected.Count} services in {seconds.ToString("F1", CultureInfo.InvariantCulture)} s "
                 + $"(time scale {F(scale)}), overlaps {overlaps}");
@@ -79,6 +88,8 @@ public static class Demo
         }
         catch (DemoFailed e)
         {
+            stop.Cancel();
+            if (ticker.IsAlive) ticker.Join(5000);
             supervisor.Down();
             output.WriteLine($"demo: failed - {e.Message} (logs in {root}/nodes)");
             keep = true;
@@ -88,8 +99,30 @@ public static class Demo
         {
             stop.Cancel();
         }
-        if (!keep && dir is null) Directory.Delete(root, recursive: true);
+        if (!keep && dir is null) RemoveDirectory(root, output);
         return exit;
+    }
+
+    /// <summary>Removes the demo's folder; a straggling write of a dying process may need a second try.</summary>
+    private static void RemoveDirectory(string root, TextWriter output)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(200);
+            }
+            catch (IOException e)
+            {
+                output.WriteLine($"demo: could not remove {root} - {e.Message}");
+                return;
+            }
+        }
     }
 
     private sealed class DemoFailed(string message) : Exception(message);

@@ -53,7 +53,13 @@ public sealed class DaemonLoop(HostedMachine machine, ScaledClock clock, IHostAp
                 _wake.Reset();
                 if (_stopRequested && !delivered) continue;
                 if (wakeEarly is null) _wake.Wait(wait);
-                else WaitHandle.WaitAny([_wake.WaitHandle, wakeEarly.AvailableWaitHandle], wait);
+                else
+                {
+                    // A finished job wakes the loop early, so its result is reported and the next queued
+                    // job starts at once (upstream's worker pass polls its workers every second for that).
+                    WaitHandle.WaitAny([_wake.WaitHandle, wakeEarly.AvailableWaitHandle], wait);
+                    while (wakeEarly.Wait(0)) { }
+                }
             }
             log.Write(LogLevel.Info, "server stopped");
         }

@@ -105,6 +105,18 @@ internal sealed class ClusterFixture : IDisposable
         throw new InvalidOperationException($"no {role} process on {node}");
     }
 
+    /// <summary>Whether a process still runs: it exists and is not a zombie waiting to be reaped (killed
+    /// processes are re-parented to init, which reaps them in its own time).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] != 'Z';
+        }
+        catch (IOException) { return false; }
+    }
+
     public void Dispose()
     {
         _stop.Cancel();

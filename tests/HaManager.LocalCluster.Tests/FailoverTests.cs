@@ -20,8 +20,11 @@ public class FailoverTests
         c.AddService("b", "node2");
         c.WaitFor("both services run", () => c.Running().Count == 2, 30);
 
+        int servicePid = int.Parse(File.ReadAllText(Path.Combine(c.Layout.ServiceState, "node1", "a.pid")).Trim());
+        Assert.That(ClusterFixture.IsAlive(servicePid), Is.True, "the service is a real process");
         long crashMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         c.Supervisor.Crash("node1");
+        Assert.That(ClusterFixture.IsAlive(servicePid), Is.False, "a power cut takes the node's services with it");
         c.WaitFor("ocf:a runs on another node", () => c.Running().GetValueOrDefault("a") is { } n && n != "node1",
             10 + 3 * c.LockLifetimeReal);
 
@@ -97,5 +100,24 @@ public class FailoverTests
         string text = output.Result;
         Assert.That(p.ExitCode, Is.Zero, text + error);
         Assert.That(text.TrimEnd().Split('\n')[^1], Does.Match(@"^demo: recovered 2/2 services in [0-9.]+ s \(time scale 20\), overlaps 0$"));
+    }
+
+    [Test]
+    public void Sigterm_restarts_the_lrm_freezing_its_services_without_stopping_them()
+    {
+        using var c = new ClusterFixture();
+        c.AddService("a", "node1");
+        c.WaitFor("ocf:a runs", () => c.Running().ContainsKey("a"), 30);
+        int lrm = c.PidOf("node1", "lrm");
+        Syscall.kill(lrm, Signum.SIGTERM);
+        // Without systemd shutting the host down, a TERM is an LRM restart: freeze, never stop.
+        c.WaitFor("the LRM exits after its services are frozen", () => !ClusterFixture.IsAlive(lrm), 10 + 3 * c.LockLifetimeReal);
+        string log = File.ReadAllText(c.Layout.Log("node1", "ha-lrm"));
+        Assert.That(log, Does.Contain("restart LRM, freeze all services"));
+        Assert.That(log, Does.Contain("server stopped"));
+        Assert.That(c.ManagerStatus().ServiceStatus["ocf:a"].State, Is.EqualTo(HaManager.Core.Model.ServiceState.Freeze), c.Story());
+        Assert.That(c.Records().Where(r => r.What == "stop"), Is.Empty, "the service kept running");
+        Assert.That(c.Running()["a"], Is.EqualTo("node1"));
+        Assert.That(c.Records().Where(r => r.What == "reset"), Is.Empty, "a clean exit closes the watchdog: no reset");
     }
 }

@@ -10,7 +10,8 @@ using HaManager.Simulator;
 
 // Usage: dotnet run -c Release --project tests/HaManager.Benchmarks -- [--quick] [--only <word>] [--bdn]
 //   --quick  fewer iterations (the whole run stays under 3 minutes on 2 cores)
-//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz, watchdog)
+//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz, watchdog;
+//            cluster — real processes, minutes — runs only when named)
 //   --bdn    run the BenchmarkDotNet micro-benchmarks instead (slow, statistically rigorous)
 if (args.Contains("--bdn"))
 {
@@ -158,6 +159,9 @@ if (Run("fuzz"))
     }, 1, warmup: 0);
     Report(figure with { Note = $"{seeds / (figure.MedianMs / 1000):0} seeds/s" });
 }
+
+if (only is not null && "cluster".Contains(only, StringComparison.OrdinalIgnoreCase))
+    foreach (var figure in ClusterBench.Run(quick)) Report(figure);
 
 Console.WriteLine($"Machine: {MachineDescription()}; .NET {Environment.Version}; {(quick ? "--quick" : "full")} run");
 Console.WriteLine();

@@ -16,7 +16,8 @@ public enum NodePower
 }
 
 /// <summary>
-/// The virtual hardware of a local cluster. Each node is a process group in its own session — its
+/// The virtual hardware of a local cluster. Each node is a process group in its own session (and, as
+/// root, its own PID namespace) — its
 /// watchdog-mux on a plain-file device, its ha-crm and ha-lrm, and every service their agents start —
 /// so a power cut is one <c>kill -KILL -pgid</c>: the services die with the node, as on real hardware.
 /// The supervisor watches each device file: a node whose watchdog-mux stopped feeding it for the
@@ -49,6 +50,10 @@ public sealed class Supervisor : IDisposable
     /// <summary>Seconds a reset or crashed node stays down before it boots (HA seconds): long enough for
     /// the others to fence it and recover its services, as a real reboot is.</summary>
     public double BootDelayHaSeconds { get; init; } = 300;
+
+    /// <summary>Each node in a PID namespace of its own (as root, where <c>unshare</c> exists): a power cut
+    /// then also kills what left the node's process group — a daemon that started its own session.</summary>
+    public bool PidNamespaces { get; init; } = Environment.UserName == "root" && File.Exists("/usr/bin/unshare");
 
     /// <summary>The nodes, in name order.</summary>
     public IReadOnlyList<NodeState> Nodes { get; }
@@ -125,7 +130,12 @@ public sealed class Supervisor : IDisposable
             $"{Q(Path.Combine(tool, "HaManager.Daemon"))} crm >> {Q(_layout.Log(node.Name, "ha-crm"))} 2>&1 &",
             $"{Q(Path.Combine(tool, "HaManager.Daemon"))} lrm >> {Q(_layout.Log(node.Name, "ha-lrm"))} 2>&1 &",
             "wait");
-        var psi = new ProcessStartInfo("setsid", ["sh", "-c", script])
+        // A new session and process group (setsid); as root also a PID namespace whose init is the
+        // node's shell: when it dies, the kernel kills every process left in the namespace.
+        string[] command = PidNamespaces
+            ? ["unshare", "--pid", "--fork", "--kill-child=SIGKILL", "sh", "-c", script]
+            : ["sh", "-c", script];
+        var psi = new ProcessStartInfo("setsid", command)
         {
             UseShellExecute = false, RedirectStandardInput = true, WorkingDirectory = dir,
         };

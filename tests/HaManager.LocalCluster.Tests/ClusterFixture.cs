@@ -54,8 +54,8 @@ internal sealed class ClusterFixture : IDisposable
         catch (Exception e) when (e is IOException or FormatException) { return new ManagerStatus(); }
     }
 
-    public void AddService(string name, string node, int startDelaySeconds = 0) =>
-        ClusterServices.AddDemoService(Layout, name, node, startDelaySeconds);
+    public void AddService(string name, string node, int startDelaySeconds = 0, bool detach = false) =>
+        ClusterServices.AddDemoService(Layout, name, node, startDelaySeconds, detach);
 
     /// <summary>Waits for <paramref name="condition"/>; fails the test with the cluster's story after the timeout.</summary>
     public void WaitFor(string what, Func<bool> condition, double seconds)
@@ -103,6 +103,29 @@ internal sealed class ClusterFixture : IDisposable
             catch (IOException) { }
         }
         throw new InvalidOperationException($"no {role} process on {node}");
+    }
+
+    /// <summary>The host pid of a demo service's process: its pid file holds the pid as the node sees it,
+    /// which inside a node's PID namespace is not the host's.</summary>
+    public int ServiceHostPid(string node, string instance)
+    {
+        int nodePid = int.Parse(File.ReadAllText(Path.Combine(Layout.ServiceState, node, instance + ".pid")).Trim());
+        if (!Supervisor.PidNamespaces) return nodePid;
+        string ns = new FileInfo($"/proc/{PidOf(node, "lrm")}/ns/pid").LinkTarget!;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                if (new FileInfo(Path.Combine(dir, "ns", "pid")).LinkTarget != ns) continue;
+                string? nspid = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("NSpid:", StringComparison.Ordinal));
+                if (nspid?.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[^1] == nodePid.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    return pid;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        throw new InvalidOperationException($"no process {nodePid} in {node}'s PID namespace");
     }
 
     /// <summary>Whether a process still runs: it exists and is not a zombie waiting to be reaped (killed

@@ -20,7 +20,7 @@ public class FailoverTests
         c.AddService("b", "node2");
         c.WaitFor("both services run", () => c.Running().Count == 2, 30);
 
-        int servicePid = int.Parse(File.ReadAllText(Path.Combine(c.Layout.ServiceState, "node1", "a.pid")).Trim());
+        int servicePid = c.ServiceHostPid("node1", "a");
         Assert.That(ClusterFixture.IsAlive(servicePid), Is.True, "the service is a real process");
         long crashMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         c.Supervisor.Crash("node1");
@@ -119,5 +119,22 @@ public class FailoverTests
         Assert.That(c.Records().Where(r => r.What == "stop"), Is.Empty, "the service kept running");
         Assert.That(c.Running()["a"], Is.EqualTo("node1"));
         Assert.That(c.Records().Where(r => r.What == "reset"), Is.Empty, "a clean exit closes the watchdog: no reset");
+    }
+
+    [Test]
+    public void As_root_a_service_that_left_its_nodes_session_still_dies_with_the_node()
+    {
+        if (Environment.UserName != "root") Assert.Ignore("PID namespaces per node need root; as a normal user a node is its process group");
+        using var c = new ClusterFixture(nodes: 2);
+        Assert.That(c.Supervisor.PidNamespaces, Is.True);
+        c.AddService("daemon", "node1", detach: true);
+        c.WaitFor("the detached service runs", () => c.Running().ContainsKey("daemon"), 30);
+        int pid = c.ServiceHostPid("node1", "daemon");
+        Assert.That(ClusterFixture.IsAlive(pid), Is.True);
+        int group = c.Supervisor.Nodes[0].Group!.Id;
+        Assert.That(File.ReadAllText($"/proc/{pid}/stat").Split(' ')[4], Is.Not.EqualTo(group.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            "the service left the node's process group");
+        c.Supervisor.Crash("node1");
+        c.WaitFor("the detached service died with its node", () => !ClusterFixture.IsAlive(pid), 5);
     }
 }

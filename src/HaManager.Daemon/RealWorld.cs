@@ -117,21 +117,23 @@ public sealed class RandomUids : IUidSource
 }
 
 /// <summary>Whether systemd is shutting the host down or rebooting it (lrm-watchdog-env §13.5): a
-/// <c>shutdown.target</c> or <c>reboot.target</c> job in <c>systemctl list-jobs</c>; errors count as neither.</summary>
+/// <c>shutdown.target</c> or <c>reboot.target</c> job in <c>systemctl list-jobs</c>; errors — no systemd
+/// running, no systemctl — count as neither. <c>systemctl</c> is taken from PATH.</summary>
 public static class NodeShutdown
 {
-    /// <summary>Asks systemd (no systemd: neither).</summary>
+    /// <summary>Asks systemd.</summary>
     public static NodeShutdownInfo Detect()
     {
-        if (!System.IO.Directory.Exists("/run/systemd/system")) return default;
         try
         {
             using var p = Process.Start(new ProcessStartInfo("systemctl", ["--full", "list-jobs"])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             })!;
+            var errors = p.StandardError.ReadToEndAsync();
             string output = p.StandardOutput.ReadToEnd();
             p.WaitForExit(10_000);
+            if (p.ExitCode != 0) return default;
             bool Has(string target) => output.Split('\n').Any(l =>
                 System.Text.RegularExpressions.Regex.IsMatch(l, $@"^\d+\s+{target}\s"));
             bool reboot = Has("reboot.target");

@@ -55,6 +55,9 @@ public sealed class Supervisor : IDisposable
     /// then also kills what left the node's process group — a daemon that started its own session.</summary>
     public bool PidNamespaces { get; init; } = Environment.UserName == "root" && File.Exists("/usr/bin/unshare");
 
+    /// <summary>Extra environment for every node's processes (tests put stand-ins on PATH this way).</summary>
+    public IReadOnlyDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The nodes, in name order.</summary>
     public IReadOnlyList<NodeState> Nodes { get; }
 
@@ -142,6 +145,7 @@ public sealed class Supervisor : IDisposable
         psi.Environment["HAMANAGER_CONFIG"] = _layout.NodeConfig(node.Name);
         psi.Environment["HAMANAGER_JOURNAL_SOCKET"] = Path.Combine(dir, "no-journal");
         psi.Environment["WATCHDOG_MUX_JOURNAL_SOCKET"] = Path.Combine(dir, "no-journal");
+        foreach (var (k, v) in NodeEnvironment) psi.Environment[k] = v;
         node.Group = Process.Start(psi)!;
         node.Group.StandardInput.Close();
         node.Power = NodePower.Up;

@@ -19,12 +19,17 @@ internal sealed class ClusterFixture : IDisposable
     public ClusterLayout Layout => Supervisor.Layout;
     public ClusterTiming Timing { get; }
 
-    public ClusterFixture(int nodes = 3, double scale = 10, double bootDelayHaSeconds = 300)
+    public ClusterFixture(int nodes = 3, double scale = 10, double bootDelayHaSeconds = 300,
+        IReadOnlyDictionary<string, string>? nodeEnvironment = null, string? datacenterCfg = null)
     {
         Timing = ClusterTiming.For(scale);
         string root = Directory.CreateTempSubdirectory("hamanager-e2e-").FullName;
         Supervisor = new Supervisor(root, Enumerable.Range(1, nodes).Select(i => $"node{i}").ToList(), Timing,
-            line => { lock (_events) _events.Add(line); }) { BootDelayHaSeconds = bootDelayHaSeconds };
+            line => { lock (_events) _events.Add(line); })
+        {
+            BootDelayHaSeconds = bootDelayHaSeconds, NodeEnvironment = nodeEnvironment ?? new Dictionary<string, string>(),
+        };
+        if (datacenterCfg is not null) File.WriteAllText(Path.Combine(Layout.Store, "datacenter.cfg"), datacenterCfg);
         Supervisor.BootAll();
         _ticker = new Thread(() =>
         {

@@ -1,3 +1,4 @@
+using HaManager.Configuration;
 using HaManager.Core.Environment;
 using Microsoft.Extensions.Hosting;
 

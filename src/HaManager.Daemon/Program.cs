@@ -1,4 +1,5 @@
 using HaManager.Agents;
+using HaManager.Configuration;
 using HaManager.Core.Crm;
 using HaManager.Core.Environment;
 using HaManager.Core.Lrm;

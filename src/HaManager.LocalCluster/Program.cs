@@ -24,6 +24,8 @@ up.SetAction(p =>
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
     supervisor.BootAll();
     Console.WriteLine($"up: {supervisor.Nodes.Count} nodes in {dir}; 'ha-local-cluster status|crash|cut|heal|down --dir {dir}' from another shell");
+    Console.WriteLine($"up: for ha-manager: export HAMANAGER_STORE=directory:{supervisor.Layout.Store} HAMANAGER_NODE=node1 "
+        + $"HAMANAGER_TIME_SCALE={timing.Scale.ToString(CultureInfo.InvariantCulture)}");
     while (!stop.IsCancellationRequested && !supervisor.StopRequested)
     {
         supervisor.Tick();

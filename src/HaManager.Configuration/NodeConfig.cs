@@ -4,7 +4,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
-namespace HaManager.Daemon;
+namespace HaManager.Configuration;
 
 /// <summary>A node configuration that cannot be used; the message names the key.</summary>
 public sealed class NodeConfigException(string message) : Exception(message);

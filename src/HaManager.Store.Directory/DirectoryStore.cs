@@ -264,6 +264,11 @@ public sealed class DirectoryStore : IClusterStore, IMembership
     /// <summary>Replaces a configuration file under the configuration lock (the CLI's writes go here too).</summary>
     public void WriteConfigFile(string path, string text) => EditUnderConfigLock(() => StoreFiles.Write(path, text));
 
+    /// <summary>Read-modify-write of a configuration file under the configuration lock: <paramref name="edit"/>
+    /// gets the current text (null when missing) and returns the new one, or throws to write nothing.</summary>
+    public void EditConfigFile(string path, Func<string?, string> edit) =>
+        EditUnderConfigLock(() => StoreFiles.Write(path, edit(StoreFiles.Read(path))));
+
     // ---- Helpers: every I/O failure becomes the store's one exception.
 
     private string? Read(string path) => Guarded(() => StoreFiles.Read(path));

@@ -1,0 +1,46 @@
+using HaManager.Configuration;
+using HaManager.Core;
+using HaManager.Core.Environment;
+using HaManager.Store.Directory;
+
+namespace HaManager.Cli;
+
+/// <summary>A failure the user is told about in one message (which ends with a newline), exit 255.</summary>
+public sealed class CliFailure(string message) : Exception(message);
+
+/// <summary>
+/// The store the CLI works on: <c>--store directory:PATH</c>, else <c>HAMANAGER_STORE</c>, else the
+/// node configuration's <c>store</c>, else <c>/var/lib/hamanager</c>. The store must exist: the CLI
+/// never sets one up (a typo in a path must not create an empty cluster).
+/// </summary>
+public sealed class CliContext
+{
+    public required DirectoryStore Store { get; init; }
+    public required string Node { get; init; }
+    public required IClock Clock { get; init; }
+
+    public static CliContext Open(string? storeOption)
+    {
+        var env = new Dictionary<string, string?> { ["HAMANAGER_STORE"] = storeOption ?? Environment.GetEnvironmentVariable("HAMANAGER_STORE") };
+        string? configPath = Environment.GetEnvironmentVariable("HAMANAGER_CONFIG");
+        NodeConfig config;
+        try
+        {
+            config = NodeConfig.Load(configPath ?? NodeConfig.DefaultPath,
+                key => env.TryGetValue(key, out var v) ? v : Environment.GetEnvironmentVariable(key), mustExist: configPath is not null);
+        }
+        catch (NodeConfigException e) { throw new CliFailure(e.Message + "\n"); }
+        if (!Directory.Exists(Path.Combine(config.StorePath, "ha")))
+            throw new CliFailure($"no HaManager store at '{config.StorePath}' (--store directory:PATH, HAMANAGER_STORE or /etc/hamanager/hamanager.yaml)\n");
+        // The cluster's clock, time scale included (HAMANAGER_TIME_SCALE), so status ages read right.
+        var clock = new ScaledClock(config.TimeScale);
+        try
+        {
+            return new CliContext
+            {
+                Store = new DirectoryStore(config.StorePath, config.Node, clock, SafetyBudget.Derived(60, 10)), Node = config.Node, Clock = clock,
+            };
+        }
+        catch (HaEnvironmentException e) { throw new CliFailure(e.Message.TrimEnd() + "\n"); }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Text;
+using HaManager.Core.Formats;
+using HaManager.Core.Model;
+using HaManager.Core.Rules;
+
+namespace HaManager.Cli;
+
+/// <summary>Parameter errors in upstream's form (config-cli §9.1): <c>400 Parameter verification failed.</c>,
+/// one <c>param: message</c> line each, then the usage line.</summary>
+public sealed class ParameterFailure(IReadOnlyList<(string Param, string Message)> errors) : Exception("parameter verification failed")
+{
+    public IReadOnlyList<(string Param, string Message)> Errors { get; } = errors;
+}
+
+/// <summary>The resource and CRM commands (config-cli §9.2), on the directory store.</summary>
+public static class Commands
+{
+    private static readonly string[] KnownTypes = ["vm", "ct", "ocf", "service"];
+
+    /// <summary>A sid as typed: <c>type:name</c>, or a bare VMID resolved from the guest configurations.</summary>
+    public static string ParseSid(CliContext ctx, string text)
+    {
+        if (text.Length > 0 && text.All(char.IsAsciiDigit))
+        {
+            foreach (var type in new[] { "vm", "ct" })
+                if (ctx.Store.NodeOfService($"{type}:{text}") is not null) return $"{type}:{text}";
+            throw new CliFailure($"unable to detect SID from VMID - VM/CT {text} does not exist\n");
+        }
+        if (!ServiceId.LooksValid(text))
+            throw new ParameterFailure([("sid", "invalid format - value does not look like a valid ha resource id")]);
+        return text;
+    }
+
+    /// <summary>Checks option values with the resources.cfg schema of the sid's type; returns them as given.</summary>
+    private static void Validate(string type, string name, IReadOnlyDictionary<string, string> options)
+    {
+        var text = new StringBuilder($"{type}: {name}\n");
+        foreach (var (k, v) in options) text.Append('\t').Append(k).Append(' ').Append(v).Append('\n');
+        var errors = new List<(string, string)>();
+        foreach (var warning in ResourcesConfig.Parse(text.ToString()).Warnings)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(warning, @"unable to parse value of '([^']+)': (.*)$");
+            if (m.Success) errors.Add((m.Groups[1].Value, m.Groups[2].Value.TrimEnd()));
+        }
+        if (errors.Count > 0) throw new ParameterFailure(errors);
+    }
+
+    private static bool GroupsMigrated(CliContext ctx) => !File.Exists(ctx.Store.Layout.Groups);
+
+    public static void Add(CliContext ctx, string sidText, string? type, string? node, IReadOnlyDictionary<string, string> options)
+    {
+        if (!ctx.Store.IsQuorate()) throw new CliFailure("cluster not ready - no quorum?\n");
+        string sid = ParseSid(ctx, sidText);
+        var (sidType, name) = ServiceId.Parse(sid);
+        if (type is not null && type != sidType) throw new CliFailure("types does not match\n");
+        if (options.ContainsKey("group") && GroupsMigrated(ctx))
+            throw new CliFailure("invalid parameter 'group': ha groups have been migrated to rules\n");
+        if (!KnownTypes.Contains(sidType)) throw new CliFailure($"unknown section type '{sidType}'\n");
+        if (ResourcesConfig.Schema.TypeOf(sidType)!.CheckName(name) is { } nameError) throw new CliFailure(nameError + "\n");
+        Validate(sidType, name, options);
+        if (sidType is "vm" or "ct")
+        {
+            if (ctx.Store.NodeOfService(sid) is null) throw new CliFailure($"resource '{sid}' does not exist in cluster\n");
+        }
+        else if (ctx.Store.NodeOfService(sid) is null)
+        {
+            string home = node ?? ctx.Node;
+            if (!ctx.Store.GetNodeInfo().Online.ContainsKey(home)) throw new CliFailure($"no such cluster node '{home}'\n");
+            ctx.Store.PlaceService(sid, home);
+        }
+        ctx.Store.EditConfigFile(ctx.Store.Layout.Resources, text =>
+        {
+            var file = ResourcesConfig.Parse(text ?? "");
+            if (file.Sections.ContainsKey(sid)) throw new CliFailure($"create resource failed: resource ID '{sid}' already defined\n");
+            var section = new StringBuilder($"{sidType}: {name}\n");
+            foreach (var (k, v) in options.OrderBy(kv => kv.Key, StringComparer.Ordinal)) section.Append('\t').Append(k).Append(' ').Append(v).Append('\n');
+            string current = ResourcesConfig.Write(file);
+            return current + section + "\n";
+        });
+    }
+
+    public static void Set(CliContext ctx, string sidText, IReadOnlyDictionary<string, string> options, IReadOnlyList<string> delete, string? digest)
+    {
+        string sid = ParseSid(ctx, sidText);
+        var (sidType, name) = ServiceId.Parse(sid);
+        if (options.TryGetValue("group", out var group) && group.Length > 0)
+        {
+            if (GroupsMigrated(ctx)) throw new CliFailure("invalid parameter 'group': ha groups have been migrated to rules\n");
+            if (!GroupsConfig.Parse(File.ReadAllText(ctx.Store.Layout.Groups)).Groups.ContainsKey(group))
+                throw new CliFailure($"HA group '{group}' does not exist\n");
+        }
+        if (KnownTypes.Contains(sidType)) Validate(sidType, name, options);
+        ErrorStateGuard(ctx, sid, settingDisabled: options.GetValueOrDefault("state") == "disabled");
+        ctx.Store.EditConfigFile(ctx.Store.Layout.Resources, text =>
+        {
+            text ??= "";
+            if (digest is not null && SectionConfig.DigestOf(text) != digest)
+                throw new CliFailure("update resources config failed: detected modified configuration - file changed by other user? Try again.\n");
+            var file = ResourcesConfig.Parse(text);
+            if (!file.Sections.TryGetValue(sid, out var section))
+                throw new CliFailure($"update resources config failed: no such resource '{sid}'\n");
+            var allowed = ResourcesConfig.Schema.TypeOf(section.Type)!.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var key in delete)
+                if (!allowed.Contains(key)) throw new CliFailure($"update resources config failed: no such option '{key}'\n");
+            foreach (var (k, v) in options) section.Properties[k] = v;
+            foreach (var key in delete) section.Properties.Remove(key);
+            return ResourcesConfig.Write(file);
+        });
+    }
+
+    public static void Remove(CliContext ctx, string sidText, bool purge)
+    {
+        string sid = ParseSid(ctx, sidText);
+        var file = ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "");
+        if (!file.Sections.ContainsKey(sid)) throw new CliFailure($"cannot delete service '{sid}', not HA managed!\n");
+        ctx.Store.EditConfigFile(ctx.Store.Layout.Resources, text =>
+        {
+            var current = ResourcesConfig.Parse(text ?? "");
+            if (!current.Sections.Remove(sid)) throw new CliFailure($"delete resource failed: no such resource '{sid}'\n");
+            current.Order.Remove(sid);
+            return ResourcesConfig.Write(current);
+        });
+        if (!purge || !File.Exists(ctx.Store.Layout.Rules)) return;
+        ctx.Store.EditConfigFile(ctx.Store.Layout.Rules, text =>
+        {
+            var rules = RulesConfig.Parse(text);
+            foreach (var rule in rules.Rules.Values.ToList())
+            {
+                rule.Resources.Remove(sid);
+                if (rule.Resources.Count == 0) rules.Rules.Remove(rule.Id);
+            }
+            return RulesConfig.Write(rules);
+        });
+    }
+
+    public static void Config(CliContext ctx, string? type, TextWriter stdout)
+    {
+        var file = ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "");
+        bool migrated = GroupsMigrated(ctx);
+        foreach (var sid in file.Sections.Keys.Order(StringComparer.Ordinal))
+        {
+            var section = file.Sections[sid];
+            if (type is not null && section.Type != type) continue;
+            stdout.Write(sid + "\n");
+            foreach (var (k, v) in section.Properties.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                if (!(k == "group" && migrated)) stdout.Write($"\t{k} {v}\n");
+            stdout.Write("\n");
+        }
+    }
+
+    /// <summary>Configured, not ignored, and the stack not disarmed in ignore mode (config-cli §9.2).</summary>
+    private static void RequireManaged(CliContext ctx, string sid)
+    {
+        var config = ctx.Store.ReadServiceConfig();
+        bool managed = config.TryGetValue(sid, out var cd) && cd.State != RequestedStates.Ignored
+            && ctx.Store.ReadManagerStatus().Disarm?.KnownMode != DisarmMode.Ignore;
+        if (!managed) throw new CliFailure($"resource '{sid}' is not HA managed\n");
+    }
+
+    private static void ErrorStateGuard(CliContext ctx, string sid, bool settingDisabled)
+    {
+        var status = ctx.Store.ReadManagerStatus();
+        var config = ctx.Store.ReadServiceConfig();
+        bool managed = config.TryGetValue(sid, out var cd) && cd.State != RequestedStates.Ignored && status.Disarm?.KnownMode != DisarmMode.Ignore;
+        if (managed && !settingDisabled && status.ServiceStatus.TryGetValue(sid, out var sd) && sd.State == ServiceState.Error)
+            throw new CliFailure($"service '{sid}' in error state, must be disabled and fixed first\n");
+    }
+
+    /// <summary>migrate / relocate: queue the command, then report comigrated and blocking resources (config-cli §9.2).</summary>
+    public static int Move(CliContext ctx, string verb, string sidText, string node, TextWriter stdout, TextWriter stderr)
+    {
+        string sid = ParseSid(ctx, sidText);
+        if (HaFormats.CheckHaNodeList(node) is not null || node.Contains(':') || node.Any(char.IsWhiteSpace))
+            throw new ParameterFailure([("node", "invalid format - value does not look like a valid node name")]);
+        RequireManaged(ctx, sid);
+        ErrorStateGuard(ctx, sid, settingDisabled: false);
+        ctx.Store.QueueCrmCommand((verb == "migrate" ? new CrmCommand.Migrate(sid, node) : (CrmCommand)new CrmCommand.Relocate(sid, node)).Format());
+
+        var status = ctx.Store.ReadManagerStatus();
+        var config = ctx.Store.ReadServiceConfig();
+        var nodes = ctx.Store.GetNodeInfo().Online.Keys.Order(StringComparer.Ordinal).ToList();
+        var compiled = RuleCompiler.Run(RulesConfig.Parse(ctx.Store.ReadRulesConfig()), nodes).Compiled;
+        bool Tracked(string s) => status.ServiceStatus.ContainsKey(s) && config.TryGetValue(s, out var c) && c.State != RequestedStates.Ignored;
+        var blocking = status.NodeStatus.GetValueOrDefault(node) == NodeState.Online
+            ? compiled.NegativeOf(sid).Where(Tracked).Where(s =>
+                status.ServiceStatus[s].Node == node || status.ServiceStatus[s].Target == node).Order(StringComparer.Ordinal).ToList()
+            : [];
+        if (blocking.Count > 0)
+        {
+            stderr.Write($"cannot {verb} resource '{sid}' to node '{node}':\n\n");
+            foreach (var b in blocking) stderr.Write($"- resource '{b}' on target node '{node}' in negative affinity with resource '{sid}'\n");
+            return 255;
+        }
+        foreach (var c in compiled.PositiveOf(sid).Where(Tracked).Order(StringComparer.Ordinal))
+            stdout.Write($"also {verb} resource '{c}' in positive affinity with resource '{sid}' to target node '{node}'\n");
+        return 0;
+    }
+
+    public static void Stop(CliContext ctx, string sidText, string timeout)
+    {
+        string sid = ParseSid(ctx, sidText);
+        if (!int.TryParse(timeout, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            throw new ParameterFailure([("timeout", $"type check ('integer') failed - got '{timeout}'")]);
+        RequireManaged(ctx, sid);
+        ErrorStateGuard(ctx, sid, settingDisabled: false);
+        ctx.Store.QueueCrmCommand(new CrmCommand.Stop(sid, timeout).Format());
+    }
+
+    public static void NodeMaintenance(CliContext ctx, bool enable, string node)
+    {
+        if (!ctx.Store.GetNodeInfo().Online.ContainsKey(node)) throw new CliFailure($"no such cluster node '{node}'\n");
+        ctx.Store.QueueCrmCommand((enable ? new CrmCommand.EnableNodeMaintenance(node) : (CrmCommand)new CrmCommand.DisableNodeMaintenance(node)).Format());
+    }
+
+    public static void Disarm(CliContext ctx, string mode)
+    {
+        if (DisarmModes.Parse(mode) is not { } m)
+            throw new ParameterFailure([("resource-mode", $"value '{mode}' does not have a value in the enumeration 'freeze, ignore'")]);
+        ctx.Store.QueueCrmCommand(new CrmCommand.DisarmHa(m).Format());
+    }
+
+    public static void Arm(CliContext ctx) => ctx.Store.QueueCrmCommand(new CrmCommand.ArmHa().Format());
+}

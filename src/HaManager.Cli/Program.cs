@@ -1,0 +1,308 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HaManager.Cli;
+using HaManager.Core.Environment;
+
+// ha-manager: upstream's command line on HaManager's stores. Exit status: 0 success, 255 any error.
+return HaManagerCli.Run(args, Console.Out, Console.Error);
+
+namespace HaManager.Cli
+{
+    /// <summary>The command tree, upstream's argument conventions and error forms (config-cli §9).</summary>
+    public static class HaManagerCli
+    {
+        private const int Failure = 255;
+
+        private static readonly string[] TopLevel = ["add", "config", "crm-command", "help", "migrate", "relocate", "remove", "set", "status"];
+        private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "migrate", "node-maintenance", "relocate", "stop"];
+        private static readonly string[] MaintenanceWords = ["disable", "enable"];
+
+        private static readonly string[] Synopses =
+        [
+            "ha-manager add <sid> [OPTIONS]", "ha-manager config [OPTIONS]", "ha-manager remove <sid> [OPTIONS]",
+            "ha-manager set <sid> [OPTIONS]", "ha-manager migrate <sid> <node>", "ha-manager relocate <sid> <node>",
+            "ha-manager crm-command migrate <sid> <node>", "ha-manager crm-command relocate <sid> <node>",
+            "ha-manager crm-command stop <sid> <timeout>", "ha-manager crm-command node-maintenance enable|disable <node>",
+            "ha-manager crm-command disarm-ha <resource-mode>", "ha-manager crm-command arm-ha",
+            "ha-manager status [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
+        ];
+
+        public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+        {
+            var words = new List<string>(args);
+            if (words.Count == 0) return CommandError("no command specified", stderr);
+            if (!Expand(words, 0, TopLevel, out string? unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
+            if (words[0] == "crm-command")
+            {
+                if (words.Count < 2 || words[1].StartsWith('-')) return CommandError("incomplete command 'ha-manager crm-command'", stderr);
+                if (!Expand(words, 1, CrmWords, out unknown)) return CommandError($"unknown command 'ha-manager crm-command {unknown}'", stderr);
+                if (words[1] == "node-maintenance")
+                {
+                    if (words.Count < 3) return CommandError("incomplete command 'ha-manager crm-command node-maintenance'", stderr);
+                    if (!Expand(words, 2, MaintenanceWords, out unknown))
+                        return CommandError($"unknown command 'ha-manager crm-command node-maintenance {unknown}'", stderr);
+                }
+            }
+            var root = Build(stdout, stderr, out var usages);
+            Normalise(words, root);
+            var parsed = root.Parse(words);
+            string usage = usages.GetValueOrDefault(parsed.CommandResult.Command, "ha-manager <COMMAND> [ARGS] [OPTIONS]");
+            if (parsed.Errors.Count > 0)
+            {
+                var first = parsed.Errors[0].Message;
+                if (first.StartsWith("Unrecognized command or argument '-", StringComparison.Ordinal))
+                {
+                    stderr.Write($"Unknown option: {first.Split('\'')[1].TrimStart('-')}\n400 unable to parse option\n");
+                }
+                else if (first.StartsWith("Unrecognized command or argument", StringComparison.Ordinal)) stderr.Write("400 too many arguments\n");
+                else if (first.StartsWith("Required argument missing", StringComparison.Ordinal)) stderr.Write("400 not enough arguments\n");
+                else
+                {
+                    stderr.Write("400 Parameter verification failed.\n");
+                    foreach (var e in parsed.Errors) stderr.Write(e.Message + "\n");
+                }
+                stderr.Write(usage + "\n");
+                return Failure;
+            }
+            try
+            {
+                return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            }
+            catch (ParameterFailure e)
+            {
+                stderr.Write("400 Parameter verification failed.\n");
+                foreach (var (param, message) in e.Errors) stderr.Write($"{param}: {message}\n");
+                stderr.Write(usage + "\n");
+                return Failure;
+            }
+            catch (CliFailure e)
+            {
+                stderr.Write(e.Message);
+                return Failure;
+            }
+            catch (HaEnvironmentException e)
+            {
+                stderr.Write(e.Message.EndsWith('\n') ? e.Message : e.Message + "\n");
+                return Failure;
+            }
+        }
+
+        private static int CommandError(string message, TextWriter stderr)
+        {
+            stderr.Write($"ERROR: {message}\nUSAGE: ha-manager <COMMAND> [ARGS] [OPTIONS]\n");
+            foreach (var s in Synopses) stderr.Write($"       {s}\n");
+            return Failure;
+        }
+
+        /// <summary>Command words may be any unique prefix (upstream); false when none or several match.</summary>
+        private static bool Expand(List<string> words, int at, string[] known, out string? unknown)
+        {
+            unknown = null;
+            if (at >= words.Count) return true;
+            string word = words[at];
+            if (known.Contains(word)) return true;
+            var matches = known.Where(k => k.StartsWith(word, StringComparison.Ordinal)).ToList();
+            if (matches.Count == 1 && word.Length > 0 && !word.StartsWith('-'))
+            {
+                words[at] = matches[0];
+                return true;
+            }
+            unknown = string.Join(' ', words.Take(at + 1));
+            return false;
+        }
+
+        /// <summary>Upstream also takes <c>-name value</c>, and booleans as 1/on/yes/true or 0/off/no/false.</summary>
+        private static void Normalise(List<string> words, Command root)
+        {
+            var names = new HashSet<string>(AllOptions(root).SelectMany(o => o.Aliases.Append(o.Name)), StringComparer.Ordinal);
+            var booleans = new HashSet<string>(AllOptions(root).Where(o => o.ValueType == typeof(bool) || o.ValueType == typeof(bool?)).Select(o => o.Name), StringComparer.Ordinal);
+            for (int i = 0; i < words.Count; i++)
+            {
+                string w = words[i];
+                if (w.StartsWith('-') && !w.StartsWith("--", StringComparison.Ordinal) && w.Length > 2 && names.Contains("-" + w.Split('=')[0]))
+                    words[i] = w = "-" + w;
+                string name = w.Split('=')[0];
+                if (booleans.Contains(name) && !w.Contains('=') && i + 1 < words.Count
+                    && words[i + 1].ToLowerInvariant() is "1" or "on" or "yes" or "true" or "0" or "off" or "no" or "false")
+                {
+                    words[i + 1] = words[i + 1].ToLowerInvariant() is "1" or "on" or "yes" or "true" ? "true" : "false";
+                }
+            }
+        }
+
+        private static IEnumerable<Option> AllOptions(Command c) => c.Options.Concat(c.Subcommands.SelectMany(AllOptions));
+
+        private static Command Build(TextWriter stdout, TextWriter stderr, out Dictionary<Command, string> usages)
+        {
+            var usage = new Dictionary<Command, string>();
+            var store = new Option<string?>("--store") { Description = "The store: directory:PATH (default: HAMANAGER_STORE, /etc/hamanager/hamanager.yaml)." };
+            var root = new Command("ha-manager", "The HA manager of HaManager: resources, CRM commands, status.") { new HelpOption() };
+            CliContext Ctx(ParseResult p) => CliContext.Open(p.GetValue(store));
+
+            Option<string?> Text(string name, string description) => new(name) { Description = description };
+            var sid = new Argument<string>("sid") { Description = "HA resource ID: <type>:<name> (vm:100, ocf:web) or a VMID." };
+            var node = new Argument<string>("node") { Description = "Target node." };
+            var state = Text("--state", "Requested state: started, stopped, enabled, disabled, ignored.");
+            var group = Text("--group", "The HA group (deprecated).");
+            var failback = new Option<bool?>("--failback") { Description = "Move back to a preferred node when it returns." };
+            var maxRestart = Text("--max_restart", "Start retries on the same node.");
+            var maxRelocate = Text("--max_relocate", "Relocations after failed starts.");
+            var comment = Text("--comment", "Description.");
+            var type = Text("--type", "Resource type: vm, ct, ocf, service.");
+            var agent = Text("--agent", "OCF agent, provider:type (ocf resources).");
+            var parameters = Text("--params", "OCF parameters name=value,name=value (ocf resources).");
+            var timeoutStart = Text("--timeout-start", "Seconds a start may take (ocf, service).");
+            var timeoutStop = Text("--timeout-stop", "Seconds a stop may take (ocf, service).");
+            var timeoutMonitor = Text("--timeout-monitor", "Seconds a monitor may take (ocf).");
+            var home = Text("--node", "Where a new ocf or service resource lives (default: this node).");
+            Dictionary<string, string> Options(ParseResult p)
+            {
+                var o = new Dictionary<string, string>(StringComparer.Ordinal);
+                void Put(string key, string? value) { if (value is not null) o[key] = value; }
+                Put("state", p.GetValue(state)); Put("group", p.GetValue(group));
+                if (p.GetValue(failback) is { } fb) o["failback"] = fb ? "1" : "0";
+                Put("max_restart", p.GetValue(maxRestart)); Put("max_relocate", p.GetValue(maxRelocate));
+                Put("comment", p.GetValue(comment)); Put("agent", p.GetValue(agent)); Put("params", p.GetValue(parameters));
+                Put("timeout-start", p.GetValue(timeoutStart)); Put("timeout-stop", p.GetValue(timeoutStop));
+                Put("timeout-monitor", p.GetValue(timeoutMonitor));
+                return o;
+            }
+
+            var add = new Command("add", "Create a new HA resource.")
+                { sid, state, group, failback, maxRestart, maxRelocate, comment, type, agent, parameters, timeoutStart, timeoutStop, timeoutMonitor, home, store };
+            add.SetAction(p => { Commands.Add(Ctx(p), p.GetValue(sid)!, p.GetValue(type), p.GetValue(home), Options(p)); return 0; });
+            usage[add] = "ha-manager add <sid> [OPTIONS]";
+
+            var delete = new Option<string[]>("--delete") { Description = "Options to remove (comma-separated or repeated).", AllowMultipleArgumentsPerToken = false };
+            var digest = Text("--digest", "Refuse the change if resources.cfg changed since this digest.");
+            var set = new Command("set", "Update resource configuration.")
+                { sid, state, group, failback, maxRestart, maxRelocate, comment, agent, parameters, timeoutStart, timeoutStop, timeoutMonitor, delete, digest, store };
+            set.SetAction(p =>
+            {
+                var deletes = (p.GetValue(delete) ?? []).SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+                Commands.Set(Ctx(p), p.GetValue(sid)!, Options(p), deletes, p.GetValue(digest));
+                return 0;
+            });
+            usage[set] = "ha-manager set <sid> [OPTIONS]";
+
+            var purge = new Option<bool?>("--purge") { Description = "Also remove the resource from rules (default 1)." };
+            var remove = new Command("remove", "Delete resource configuration.") { sid, purge, store };
+            remove.SetAction(p => { Commands.Remove(Ctx(p), p.GetValue(sid)!, p.GetValue(purge) ?? true); return 0; });
+            usage[remove] = "ha-manager remove <sid> [OPTIONS]";
+
+            var outputFormat = new Option<string>("--output-format") { Description = "text (default), json or json-pretty.", DefaultValueFactory = _ => "text" };
+            outputFormat.AcceptOnlyFromAmong("text", "json", "json-pretty");
+            var config = new Command("config", "List HA resources.") { type, outputFormat, store };
+            config.SetAction(p =>
+            {
+                var ctx = Ctx(p);
+                if (p.GetValue(outputFormat) == "text") Commands.Config(ctx, p.GetValue(type), stdout);
+                else
+                {
+                    var text = new StringWriter();
+                    Commands.Config(ctx, p.GetValue(type), text);
+                    var list = new JsonArray();
+                    foreach (var block in text.ToString().Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        var lines = block.Split('\n');
+                        var obj = new JsonObject { ["sid"] = lines[0], ["type"] = lines[0].Split(':')[0] };
+                        foreach (var line in lines.Skip(1))
+                        {
+                            var kv = line.Trim().Split(' ', 2);
+                            obj[kv[0]] = kv.Length > 1 ? kv[1] : "";
+                        }
+                        list.Add(obj);
+                    }
+                    stdout.Write(list.ToJsonString(new JsonSerializerOptions { WriteIndented = p.GetValue(outputFormat) == "json-pretty" }) + "\n");
+                }
+                return 0;
+            });
+            usage[config] = "ha-manager config [OPTIONS]";
+
+            var verbose = new Option<bool>("--verbose") { Description = "Also print the full cluster state." };
+            var status = new Command("status", "Display HA manager status.") { verbose, outputFormat, store };
+            status.SetAction(p =>
+            {
+                var ctx = Ctx(p);
+                var entries = StatusView.Build(ctx);
+                if (p.GetValue(outputFormat) == "text")
+                {
+                    foreach (var e in entries) stdout.Write($"{e.Type} {e.Status}\n");
+                    if (p.GetValue(verbose))
+                    {
+                        var status = ctx.Store.ReadManagerStatus();
+                        var doc = new JsonObject
+                        {
+                            ["manager_status"] = JsonNode.Parse(HaManager.Core.Formats.StatusJson.Write(status)),
+                            ["quorum"] = new JsonObject { ["node"] = ctx.Node, ["quorate"] = ctx.Store.IsQuorate() ? "1" : "" },
+                        };
+                        if (status.NodeStatus.Count > 0)
+                        {
+                            var lrms = new JsonObject();
+                            foreach (var n in status.NodeStatus.Keys) lrms[n] = JsonNode.Parse(HaManager.Core.Formats.StatusJson.Write(ctx.Store.ReadLrmStatus(n)));
+                            doc["lrm_status"] = lrms;
+                        }
+                        stdout.Write("full cluster state:\n" + doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                    }
+                }
+                else
+                {
+                    var list = new JsonArray(entries.Select(e => (JsonNode?)JsonSerializer.SerializeToNode(e, StatusJsonContext.Default.StatusEntry)).ToArray());
+                    stdout.Write(list.ToJsonString(new JsonSerializerOptions { WriteIndented = p.GetValue(outputFormat) == "json-pretty" }) + "\n");
+                }
+                return 0;
+            });
+            usage[status] = "ha-manager status [OPTIONS]";
+
+            Command Move(string verb, string prefix)
+            {
+                var command = new Command(verb, verb == "migrate" ? "Migrate a resource (online) to another node." : "Relocate a resource (stop, move, start) to another node.")
+                    { sid, node, store };
+                command.SetAction(p => Commands.Move(Ctx(p), verb, p.GetValue(sid)!, p.GetValue(node)!, stdout, stderr));
+                usage[command] = $"{prefix}{verb} <sid> <node>";
+                return command;
+            }
+
+            var timeout = new Argument<string>("timeout") { Description = "Seconds to wait for a clean stop; 0 stops at once." };
+            var stop = new Command("stop", "Request the service to be stopped.") { sid, timeout, store };
+            stop.SetAction(p => { Commands.Stop(Ctx(p), p.GetValue(sid)!, p.GetValue(timeout)!); return 0; });
+            usage[stop] = "ha-manager crm-command stop <sid> <timeout>";
+            var enable = new Command("enable", "Put a node into maintenance.") { node, store };
+            enable.SetAction(p => { Commands.NodeMaintenance(Ctx(p), true, p.GetValue(node)!); return 0; });
+            usage[enable] = "ha-manager crm-command node-maintenance enable <node>";
+            var disable = new Command("disable", "Take a node out of maintenance.") { node, store };
+            disable.SetAction(p => { Commands.NodeMaintenance(Ctx(p), false, p.GetValue(node)!); return 0; });
+            usage[disable] = "ha-manager crm-command node-maintenance disable <node>";
+            var maintenance = new Command("node-maintenance", "Node maintenance.") { enable, disable };
+            var mode = new Argument<string>("resource-mode") { Description = "freeze or ignore." };
+            var disarm = new Command("disarm-ha", "Disarm the HA stack (release all watchdogs).") { mode, store };
+            disarm.SetAction(p => { Commands.Disarm(Ctx(p), p.GetValue(mode)!); return 0; });
+            usage[disarm] = "ha-manager crm-command disarm-ha <resource-mode>";
+            var arm = new Command("arm-ha", "Arm the HA stack again.") { store };
+            arm.SetAction(p => { Commands.Arm(Ctx(p)); return 0; });
+            usage[arm] = "ha-manager crm-command arm-ha";
+            var crm = new Command("crm-command", "Send commands to the CRM.") { Move("migrate", "ha-manager crm-command "), Move("relocate", "ha-manager crm-command "), stop, maintenance, disarm, arm };
+
+            var topic = new Argument<string[]>("extra-args") { Arity = ArgumentArity.ZeroOrMore };
+            var help = new Command("help", "Get help about specified command.") { topic, new Option<bool>("--verbose") };
+            help.SetAction(p =>
+            {
+                var words = (p.GetValue(topic) ?? []).ToList();
+                words.Add("--help");
+                return root.Parse(words).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+            });
+
+            foreach (var c in new[] { add, config, crm, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, set, status })
+                root.Subcommands.Add(c);
+            usages = usage;
+            return root;
+        }
+    }
+
+    [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.KebabCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    [System.Text.Json.Serialization.JsonSerializable(typeof(StatusEntry))]
+    internal sealed partial class StatusJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+}

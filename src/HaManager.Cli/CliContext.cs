@@ -19,6 +19,13 @@ public sealed class CliContext
     public required string Node { get; init; }
     public required IClock Clock { get; init; }
 
+    /// <summary>How long an edit waits for the config lock: longer than the daemons' 10 s, since a queue
+    /// of edits (a script, many shells) should wait its turn rather than fail.</summary>
+    public static readonly TimeSpan EditWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>Read-modify-write of a config file under the store's config lock (see DirectoryStore.EditConfigFile).</summary>
+    public void Edit(string path, Func<string?, string> edit) => Store.EditConfigFile(path, edit, EditWait);
+
     public static CliContext Open(string? storeOption)
     {
         var env = new Dictionary<string, string?> { ["HAMANAGER_STORE"] = storeOption ?? Environment.GetEnvironmentVariable("HAMANAGER_STORE") };

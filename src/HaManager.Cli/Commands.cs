@@ -47,6 +47,28 @@ public static class Commands
 
     private static bool GroupsMigrated(CliContext ctx) => !File.Exists(ctx.Store.Layout.Groups);
 
+    /// <summary>A file about to be rewritten must parse cleanly: the rewrite would silently drop every
+    /// line the parser skipped, so such a file is left alone and the first problem named.</summary>
+    internal static void RequireClean(IReadOnlyList<string> warnings, string file)
+    {
+        if (warnings.Count > 0)
+            throw new CliFailure($"{warnings[0]}\nrefusing to rewrite {file}: lines it cannot read would be lost - fix them first\n");
+    }
+
+    internal static SectionConfigFile EditableResources(string? text)
+    {
+        var file = ResourcesConfig.Parse(text ?? "");
+        RequireClean(file.Warnings, "ha/resources.cfg");
+        return file;
+    }
+
+    internal static RuleSet EditableRules(string? text)
+    {
+        var rules = RulesConfig.Parse(text);
+        RequireClean(rules.Warnings, "ha/rules.cfg");
+        return rules;
+    }
+
     public static void Add(CliContext ctx, string sidText, string? type, string? node, IReadOnlyDictionary<string, string> options)
     {
         if (!ctx.Store.IsQuorate()) throw new CliFailure("cluster not ready - no quorum?\n");
@@ -62,16 +84,18 @@ public static class Commands
         {
             if (ctx.Store.NodeOfService(sid) is null) throw new CliFailure($"resource '{sid}' does not exist in cluster\n");
         }
-        else if (ctx.Store.NodeOfService(sid) is null)
+        string? newHome = null;
+        if (sidType is not ("vm" or "ct") && ctx.Store.NodeOfService(sid) is null)
         {
-            string home = node ?? ctx.Node;
-            if (!ctx.Store.GetNodeInfo().Online.ContainsKey(home)) throw new CliFailure($"no such cluster node '{home}'\n");
-            ctx.Store.PlaceService(sid, home);
+            newHome = node ?? ctx.Node;
+            if (!ctx.Store.GetNodeInfo().Online.ContainsKey(newHome)) throw new CliFailure($"no such cluster node '{newHome}'\n");
         }
-        ctx.Store.EditConfigFile(ctx.Store.Layout.Resources, text =>
+        ctx.Edit(ctx.Store.Layout.Resources, text =>
         {
-            var file = ResourcesConfig.Parse(text ?? "");
+            var file = EditableResources(text);
             if (file.Sections.ContainsKey(sid)) throw new CliFailure($"create resource failed: resource ID '{sid}' already defined\n");
+            // The home is placed only once the edit is certain, under the config lock: a refused add leaves nothing.
+            if (newHome is not null) ctx.Store.PlaceService(sid, newHome);
             var section = new StringBuilder($"{sidType}: {name}\n");
             foreach (var (k, v) in options.OrderBy(kv => kv.Key, StringComparer.Ordinal)) section.Append('\t').Append(k).Append(' ').Append(v).Append('\n');
             string current = ResourcesConfig.Write(file);
@@ -91,12 +115,12 @@ public static class Commands
         }
         if (KnownTypes.Contains(sidType)) Validate(sidType, name, options);
         ErrorStateGuard(ctx, sid, settingDisabled: options.GetValueOrDefault("state") == "disabled");
-        ctx.Store.EditConfigFile(ctx.Store.Layout.Resources, text =>
+        ctx.Edit(ctx.Store.Layout.Resources, text =>
         {
             text ??= "";
             if (digest is not null && SectionConfig.DigestOf(text) != digest)
                 throw new CliFailure("update resources config failed: detected modified configuration - file changed by other user? Try again.\n");
-            var file = ResourcesConfig.Parse(text);
+            var file = EditableResources(text);
             if (!file.Sections.TryGetValue(sid, out var section))
                 throw new CliFailure($"update resources config failed: no such resource '{sid}'\n");
             var allowed = ResourcesConfig.Schema.TypeOf(section.Type)!.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
@@ -113,17 +137,17 @@ public static class Commands
         string sid = ParseSid(ctx, sidText);
         var file = ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "");
         if (!file.Sections.ContainsKey(sid)) throw new CliFailure($"cannot delete service '{sid}', not HA managed!\n");
-        ctx.Store.EditConfigFile(ctx.Store.Layout.Resources, text =>
+        ctx.Edit(ctx.Store.Layout.Resources, text =>
         {
-            var current = ResourcesConfig.Parse(text ?? "");
+            var current = EditableResources(text);
             if (!current.Sections.Remove(sid)) throw new CliFailure($"delete resource failed: no such resource '{sid}'\n");
             current.Order.Remove(sid);
             return ResourcesConfig.Write(current);
         });
         if (!purge || !File.Exists(ctx.Store.Layout.Rules)) return;
-        ctx.Store.EditConfigFile(ctx.Store.Layout.Rules, text =>
+        ctx.Edit(ctx.Store.Layout.Rules, text =>
         {
-            var rules = RulesConfig.Parse(text);
+            var rules = EditableRules(text);
             foreach (var rule in rules.Rules.Values.ToList())
             {
                 rule.Resources.Remove(sid);

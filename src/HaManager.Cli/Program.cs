@@ -15,7 +15,8 @@ namespace HaManager.Cli
     {
         private const int Failure = 255;
 
-        private static readonly string[] TopLevel = ["add", "config", "crm-command", "help", "migrate", "relocate", "remove", "set", "status"];
+        private static readonly string[] TopLevel = ["add", "config", "crm-command", "help", "migrate", "relocate", "remove", "rules", "set", "status"];
+        private static readonly string[] RuleWords = ["add", "config", "list", "remove", "set"];
         private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "migrate", "node-maintenance", "relocate", "stop"];
         private static readonly string[] MaintenanceWords = ["disable", "enable"];
 
@@ -26,6 +27,8 @@ namespace HaManager.Cli
             "ha-manager crm-command migrate <sid> <node>", "ha-manager crm-command relocate <sid> <node>",
             "ha-manager crm-command stop <sid> <timeout>", "ha-manager crm-command node-maintenance enable|disable <node>",
             "ha-manager crm-command disarm-ha <resource-mode>", "ha-manager crm-command arm-ha",
+            "ha-manager rules add <type> <rule> --resources <sids> [OPTIONS]", "ha-manager rules set <type> <rule> [OPTIONS]",
+            "ha-manager rules remove <rule>", "ha-manager rules config [OPTIONS]", "ha-manager rules list [OPTIONS]",
             "ha-manager status [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
         ];
 
@@ -37,18 +40,26 @@ namespace HaManager.Cli
             if (words[0] == "crm-command")
             {
                 if (words.Count < 2 || words[1].StartsWith('-')) return CommandError("incomplete command 'ha-manager crm-command'", stderr);
-                if (!Expand(words, 1, CrmWords, out unknown)) return CommandError($"unknown command 'ha-manager crm-command {unknown}'", stderr);
+                if (!Expand(words, 1, CrmWords, out unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
                 if (words[1] == "node-maintenance")
                 {
                     if (words.Count < 3) return CommandError("incomplete command 'ha-manager crm-command node-maintenance'", stderr);
                     if (!Expand(words, 2, MaintenanceWords, out unknown))
-                        return CommandError($"unknown command 'ha-manager crm-command node-maintenance {unknown}'", stderr);
+                        return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
                 }
             }
+            if (words[0] == "rules")
+            {
+                if (words.Count < 2 || words[1].StartsWith('-')) return CommandError("incomplete command 'ha-manager rules'", stderr);
+                if (!Expand(words, 1, RuleWords, out unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
+            }
             var root = Build(stdout, stderr, out var usages);
-            Normalise(words, root);
+            ParameterFailure? badBoolean = null;
+            try { Normalise(words, root); }
+            catch (ParameterFailure e) { badBoolean = e; }
             var parsed = root.Parse(words);
             string usage = usages.GetValueOrDefault(parsed.CommandResult.Command, "ha-manager <COMMAND> [ARGS] [OPTIONS]");
+            if (badBoolean is not null) return ParameterError(badBoolean, usage, stderr);
             if (parsed.Errors.Count > 0)
             {
                 var first = parsed.Errors[0].Message;
@@ -72,10 +83,7 @@ namespace HaManager.Cli
             }
             catch (ParameterFailure e)
             {
-                stderr.Write("400 Parameter verification failed.\n");
-                foreach (var (param, message) in e.Errors) stderr.Write($"{param}: {message}\n");
-                stderr.Write(usage + "\n");
-                return Failure;
+                return ParameterError(e, usage, stderr);
             }
             catch (CliFailure e)
             {
@@ -87,6 +95,14 @@ namespace HaManager.Cli
                 stderr.Write(e.Message.EndsWith('\n') ? e.Message : e.Message + "\n");
                 return Failure;
             }
+        }
+
+        private static int ParameterError(ParameterFailure e, string usage, TextWriter stderr)
+        {
+            stderr.Write("400 Parameter verification failed.\n");
+            foreach (var (param, message) in e.Errors) stderr.Write($"{param}: {message}\n");
+            stderr.Write(usage + "\n");
+            return Failure;
         }
 
         private static int CommandError(string message, TextWriter stderr)
@@ -118,18 +134,28 @@ namespace HaManager.Cli
         {
             var names = new HashSet<string>(AllOptions(root).SelectMany(o => o.Aliases.Append(o.Name)), StringComparer.Ordinal);
             var booleans = new HashSet<string>(AllOptions(root).Where(o => o.ValueType == typeof(bool) || o.ValueType == typeof(bool?)).Select(o => o.Name), StringComparer.Ordinal);
+            var errors = new List<(string, string)>();
             for (int i = 0; i < words.Count; i++)
             {
                 string w = words[i];
                 if (w.StartsWith('-') && !w.StartsWith("--", StringComparison.Ordinal) && w.Length > 2 && names.Contains("-" + w.Split('=')[0]))
                     words[i] = w = "-" + w;
                 string name = w.Split('=')[0];
-                if (booleans.Contains(name) && !w.Contains('=') && i + 1 < words.Count
-                    && words[i + 1].ToLowerInvariant() is "1" or "on" or "yes" or "true" or "0" or "off" or "no" or "false")
+                if (!booleans.Contains(name)) continue;
+                string? value = w.Contains('=') ? w[(name.Length + 1)..] : i + 1 < words.Count && !words[i + 1].StartsWith('-') ? words[i + 1] : null;
+                if (value is null) continue;
+                bool? truth = value.ToLowerInvariant() switch
                 {
-                    words[i + 1] = words[i + 1].ToLowerInvariant() is "1" or "on" or "yes" or "true" ? "true" : "false";
-                }
+                    "1" or "on" or "yes" or "true" => true,
+                    "0" or "off" or "no" or "false" => false,
+                    _ => null,
+                };
+                // Upstream reads the word after a boolean option as its value: anything but a boolean word is an error.
+                if (truth is null) errors.Add((name.TrimStart('-'), $"type check ('boolean') failed - got '{value}'"));
+                else if (w.Contains('=')) words[i] = $"{name}={(truth.Value ? "true" : "false")}";
+                else words[i + 1] = truth.Value ? "true" : "false";
             }
+            if (errors.Count > 0) throw new ParameterFailure(errors);
         }
 
         private static IEnumerable<Option> AllOptions(Command c) => c.Options.Concat(c.Subcommands.SelectMany(AllOptions));
@@ -294,10 +320,73 @@ namespace HaManager.Cli
                 return root.Parse(words).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
             });
 
-            foreach (var c in new[] { add, config, crm, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, set, status })
+            var rules = RulesCommand(store, Ctx, stdout, usage);
+            foreach (var c in new[] { add, config, crm, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, rules, set, status })
                 root.Subcommands.Add(c);
             usages = usage;
             return root;
+        }
+        private static Command RulesCommand(Option<string?> store, Func<ParseResult, CliContext> ctx, TextWriter stdout, Dictionary<Command, string> usage)
+        {
+            var type = new Argument<string>("type") { Description = "node-affinity or resource-affinity." };
+            var rule = new Argument<string>("rule") { Description = "The rule's ID." };
+            Option<string?> Text(string name, string description) => new(name) { Description = description };
+            var resources = Text("--resources", "The rule's resources: sid{,sid}.");
+            var nodes = Text("--nodes", "node-affinity: node[:priority]{,node[:priority]}.");
+            var strict = new Option<bool?>("--strict") { Description = "node-affinity: only the listed nodes (default 0)." };
+            var affinity = Text("--affinity", "resource-affinity: positive or negative.");
+            var comment = Text("--comment", "Description.");
+            var disable = new Option<bool?>("--disable") { Description = "Keep the rule but do not apply it.", Arity = ArgumentArity.ZeroOrOne };
+            RuleOptions Options(ParseResult p) => new(p.GetValue(resources), p.GetValue(nodes),
+                p.GetValue(strict) is { } s ? (s ? "1" : "0") : null, p.GetValue(affinity), p.GetValue(comment),
+                p.GetValue(disable) is { } d ? (d ? "1" : "0") : null);
+
+            var add = new Command("add", "Create an HA rule.") { type, rule, resources, nodes, strict, affinity, comment, disable, store };
+            add.SetAction(p => { RuleCommands.Add(ctx(p), p.GetValue(type)!, p.GetValue(rule)!, Options(p)); return 0; });
+            usage[add] = "ha-manager rules add <type> <rule> --resources <sids> [OPTIONS]";
+
+            var delete = new Option<string[]>("--delete") { Description = "Options to remove (comma-separated or repeated)." };
+            var digest = Text("--digest", "Refuse the change if rules.cfg changed since this digest.");
+            var set = new Command("set", "Update an HA rule.") { type, rule, resources, nodes, strict, affinity, comment, disable, delete, digest, store };
+            set.SetAction(p =>
+            {
+                var deletes = (p.GetValue(delete) ?? []).SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+                RuleCommands.Set(ctx(p), p.GetValue(type)!, p.GetValue(rule)!, Options(p), deletes, p.GetValue(digest));
+                return 0;
+            });
+            usage[set] = "ha-manager rules set <type> <rule> [OPTIONS]";
+
+            var remove = new Command("remove", "Delete an HA rule.") { rule, store };
+            remove.SetAction(p => { RuleCommands.Remove(ctx(p), p.GetValue(rule)!); return 0; });
+            usage[remove] = "ha-manager rules remove <rule>";
+
+            var typeFilter = Text("--type", "Only rules of this type.");
+            var resourceFilter = Text("--resource", "Only rules with this resource.");
+            var outputFormat = new Option<string>("--output-format") { Description = "text (default), json or json-pretty.", DefaultValueFactory = _ => "text" };
+            outputFormat.AcceptOnlyFromAmong("text", "json", "json-pretty");
+            var noBorder = new Option<bool>("--noborder") { Description = "No borders in text tables." };
+            var noHeader = new Option<bool>("--noheader") { Description = "No header row in text tables." };
+            Command Listing(string name, string description, string[] titles, Func<List<JsonObject>, List<string[]>> rows)
+            {
+                var command = new Command(name, description) { typeFilter, resourceFilter, outputFormat, noBorder, noHeader, store };
+                command.SetAction(p =>
+                {
+                    var records = RuleCommands.Records(ctx(p), p.GetValue(typeFilter), p.GetValue(resourceFilter));
+                    string format = p.GetValue(outputFormat)!;
+                    if (format == "text")
+                        stdout.Write(TextTable.Render(titles, rows(records), !p.GetValue(noBorder), !p.GetValue(noHeader), TextTable.Utf8Locale()));
+                    else
+                        stdout.Write(new JsonArray(records.Select(r => (JsonNode?)r).ToArray())
+                            .ToJsonString(new JsonSerializerOptions { WriteIndented = format == "json-pretty" }) + "\n");
+                    return 0;
+                });
+                usage[command] = $"ha-manager rules {name} [OPTIONS]";
+                return command;
+            }
+            var config = Listing("config", "List HA rules with their state.", ["enabled", "state", "rule", "type", "resources", "comment"], RuleCommands.ConfigRows);
+            var list = Listing("list", "List the IDs of HA rules.", ["rule"],
+                records => records.Select(r => new[] { (string)r["rule"]! }).OrderBy(r => r[0], StringComparer.Ordinal).ToList());
+            return new Command("rules", "HA rules: node and resource affinity.") { add, config, list, remove, set };
         }
     }
 

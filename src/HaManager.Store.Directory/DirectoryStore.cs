@@ -56,6 +56,7 @@ public sealed class DirectoryStore : IClusterStore, IMembership
             System.IO.Directory.CreateDirectory(_layout.Ha);
             System.IO.Directory.CreateDirectory(_layout.Node(_node));
             System.IO.Directory.CreateDirectory(_layout.Locks);
+            if (File.Exists(_layout.Members)) return; // set up already: no lock needed (the CLI opens stores often)
             using var guard = StoreFiles.Lock(_layout.ConfigGuard, ConfigGuardTimeout);
             if (!File.Exists(_layout.Members)) StoreFiles.Write(_layout.Members, Members.Single(_node).ToJson(_node));
         }
@@ -265,9 +266,11 @@ public sealed class DirectoryStore : IClusterStore, IMembership
     public void WriteConfigFile(string path, string text) => EditUnderConfigLock(() => StoreFiles.Write(path, text));
 
     /// <summary>Read-modify-write of a configuration file under the configuration lock: <paramref name="edit"/>
-    /// gets the current text (null when missing) and returns the new one, or throws to write nothing.</summary>
-    public void EditConfigFile(string path, Func<string?, string> edit) =>
-        EditUnderConfigLock(() => StoreFiles.Write(path, edit(StoreFiles.Read(path))));
+    /// gets the current text (null when missing) and returns the new one, or throws to write nothing.
+    /// <paramref name="wait"/> bounds the wait for the lock (default 10 s; a person at a shell, or a script
+    /// running many edits at once, may rather wait longer than fail).</summary>
+    public void EditConfigFile(string path, Func<string?, string> edit, TimeSpan? wait = null) =>
+        EditUnderConfigLock(() => StoreFiles.Write(path, edit(StoreFiles.Read(path))), wait);
 
     // ---- Helpers: every I/O failure becomes the store's one exception.
 
@@ -279,12 +282,12 @@ public sealed class DirectoryStore : IClusterStore, IMembership
         Guarded(() => StoreFiles.Write(path, text));
     }
 
-    private void EditUnderConfigLock(Action edit)
+    private void EditUnderConfigLock(Action edit, TimeSpan? wait = null)
     {
         RequireQuorum();
         Guarded(() =>
         {
-            using var guard = StoreFiles.Lock(_layout.ConfigGuard, ConfigGuardTimeout);
+            using var guard = StoreFiles.Lock(_layout.ConfigGuard, wait ?? ConfigGuardTimeout);
             edit();
         });
     }

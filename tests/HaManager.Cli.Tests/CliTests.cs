@@ -110,6 +110,13 @@ public class CliTests
         new object[] { new[] { "crm-command", "node-maintenance", "enable", "node9" }, "no such cluster node 'node9'" },
         new object[] { new[] { "status", "--output-format", "yaml" }, "400 Parameter verification failed." },
         new object[] { new[] { "123" }, "ERROR: unknown command 'ha-manager 123'" },
+        new object[] { new[] { "crm-command", "frob" }, "ERROR: unknown command 'ha-manager crm-command frob'" },
+        new object[] { new[] { "crm-command", "node-maintenance", "sideways", "node1" }, "ERROR: unknown command 'ha-manager crm-command node-maintenance sideways'" },
+        new object[] { new[] { "set", "ocf:web", "--failback", "maybe" }, "400 Parameter verification failed." },
+        new object[] { new[] { "set", "ocf:web", "--max_relocate", "-1" }, "400 Parameter verification failed." },
+        new object[] { new[] { "add", "ocf:a:b", "--agent", "x:y", "--node", "node1" }, "unknown section type 'ocf:a'" }, // upstream splits greedily
+        new object[] { new[] { "migrate", "ocf:web", "no:de" }, "400 Parameter verification failed." },
+        new object[] { new[] { "add", "ocf:new", "--type", "vm", "--agent", "x:y", "--node", "node1" }, "types does not match" },
     ];
 
     [TestCaseSource(nameof(Refusals))]

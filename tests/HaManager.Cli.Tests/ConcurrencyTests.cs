@@ -16,10 +16,10 @@ public class ConcurrencyTests
     }
 
     [Test]
-    public void Concurrent_adds_from_separate_processes_all_land()
+    public void A_hundred_concurrent_adds_from_separate_processes_all_land()
     {
         using var c = new CliFixture();
-        const int n = 8;
+        const int n = 100;
         var procs = Enumerable.Range(0, n)
             .Select(i => c.StartProcess("add", $"ocf:s{i}", "--agent", "hamanager:demo-service", "--node", $"node{i % 3 + 1}"))
             .ToList();

@@ -15,7 +15,7 @@ namespace HaManager.Cli
     {
         private const int Failure = 255;
 
-        private static readonly string[] TopLevel = ["add", "config", "crm-command", "help", "migrate", "relocate", "remove", "rules", "set", "status"];
+        private static readonly string[] TopLevel = ["add", "config", "crm-command", "explain", "help", "migrate", "relocate", "remove", "rules", "set", "status"];
         private static readonly string[] RuleWords = ["add", "config", "list", "remove", "set"];
         private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "migrate", "node-maintenance", "relocate", "stop"];
         private static readonly string[] MaintenanceWords = ["disable", "enable"];
@@ -29,7 +29,7 @@ namespace HaManager.Cli
             "ha-manager crm-command disarm-ha <resource-mode>", "ha-manager crm-command arm-ha",
             "ha-manager rules add <type> <rule> --resources <sids> [OPTIONS]", "ha-manager rules set <type> <rule> [OPTIONS]",
             "ha-manager rules remove <rule>", "ha-manager rules config [OPTIONS]", "ha-manager rules list [OPTIONS]",
-            "ha-manager status [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
+            "ha-manager status [OPTIONS]", "ha-manager explain <sid> [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
         ];
 
         public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -321,7 +321,17 @@ namespace HaManager.Cli
             });
 
             var rules = RulesCommand(store, Ctx, stdout, usage);
-            foreach (var c in new[] { add, config, crm, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, rules, set, status })
+            var explain = new Command("explain", "Why a service is in its state and on its node.") { sid, outputFormat, store };
+            explain.SetAction(p =>
+            {
+                var answer = Explain.Build(Ctx(p), p.GetValue(sid)!);
+                string format = p.GetValue(outputFormat)!;
+                if (format == "text") foreach (var line in answer["reasons"]!.AsArray()) stdout.Write((string)line! + "\n");
+                else stdout.Write(answer.ToJsonString(new JsonSerializerOptions { WriteIndented = format == "json-pretty" }) + "\n");
+                return 0;
+            });
+            usage[explain] = "ha-manager explain <sid> [OPTIONS]";
+            foreach (var c in new[] { add, config, crm, explain, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, rules, set, status })
                 root.Subcommands.Add(c);
             usages = usage;
             return root;

@@ -248,10 +248,19 @@ namespace HaManager.Cli
             usage[config] = "ha-manager config [OPTIONS]";
 
             var verbose = new Option<bool>("--verbose") { Description = "Also print the full cluster state." };
-            var status = new Command("status", "Display HA manager status.") { verbose, outputFormat, store };
+            var watch = new Option<bool>("--watch") { Description = "Redraw the status whenever it changes (Ctrl-C ends)." };
+            var status = new Command("status", "Display HA manager status.") { verbose, outputFormat, watch, store };
             status.SetAction(p =>
             {
                 var ctx = Ctx(p);
+                if (p.GetValue(watch))
+                {
+                    using var stop = new CancellationTokenSource();
+                    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+                    bool live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+                    StatusWatch.Run(ctx, stdout, TimeSpan.FromSeconds(1), stop.Token, live);
+                    return 0;
+                }
                 var entries = StatusView.Build(ctx);
                 if (p.GetValue(outputFormat) == "text")
                 {

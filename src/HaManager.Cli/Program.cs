@@ -36,6 +36,21 @@ namespace HaManager.Cli
         {
             var words = new List<string>(args);
             if (words.Count == 0) return CommandError("no command specified", stderr);
+            if (words[0] == "__complete")
+            {
+                foreach (var candidate in Completion.Complete(Build(stdout, stderr, out _), words.Skip(1).ToList())) stdout.Write(candidate + "\n");
+                return 0;
+            }
+            if (words.Count == 1 && words[0] == "__man")
+            {
+                stdout.Write(ManPage.Render(Build(stdout, stderr, out _)));
+                return 0;
+            }
+            if (words.Count == 2 && words[0] == "completion" && words[1] == "bash")
+            {
+                stdout.Write(Completion.Script);
+                return 0;
+            }
             if (!Expand(words, 0, TopLevel, out string? unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
             if (words[0] == "crm-command")
             {
@@ -170,6 +185,8 @@ namespace HaManager.Cli
             Option<string?> Text(string name, string description) => new(name) { Description = description };
             var sid = new Argument<string>("sid") { Description = "HA resource ID: <type>:<name> (vm:100, ocf:web) or a VMID." };
             var node = new Argument<string>("node") { Description = "Target node." };
+            Completion.AddSids(sid);
+            Completion.AddNodes(node);
             var state = Text("--state", "Requested state: started, stopped, enabled, disabled, ignored.");
             var group = Text("--group", "The HA group (deprecated).");
             var failback = new Option<bool?>("--failback") { Description = "Move back to a preferred node when it returns." };
@@ -349,6 +366,7 @@ namespace HaManager.Cli
         {
             var type = new Argument<string>("type") { Description = "node-affinity or resource-affinity." };
             var rule = new Argument<string>("rule") { Description = "The rule's ID." };
+            Completion.AddRules(rule);
             Option<string?> Text(string name, string description) => new(name) { Description = description };
             var resources = Text("--resources", "The rule's resources: sid{,sid}.");
             var nodes = Text("--nodes", "node-affinity: node[:priority]{,node[:priority]}.");

@@ -15,7 +15,7 @@ namespace HaManager.Cli
     {
         private const int Failure = 255;
 
-        private static readonly string[] TopLevel = ["add", "config", "crm-command", "explain", "help", "migrate", "relocate", "remove", "rules", "set", "status"];
+        private static readonly string[] TopLevel = ["add", "config", "crm-command", "explain", "groupadd", "groupconfig", "groupremove", "groupset", "help", "migrate", "relocate", "remove", "rules", "set", "status"];
         private static readonly string[] RuleWords = ["add", "config", "list", "remove", "set"];
         private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "migrate", "node-maintenance", "relocate", "stop"];
         private static readonly string[] MaintenanceWords = ["disable", "enable"];
@@ -29,6 +29,8 @@ namespace HaManager.Cli
             "ha-manager crm-command disarm-ha <resource-mode>", "ha-manager crm-command arm-ha",
             "ha-manager rules add <type> <rule> --resources <sids> [OPTIONS]", "ha-manager rules set <type> <rule> [OPTIONS]",
             "ha-manager rules remove <rule>", "ha-manager rules config [OPTIONS]", "ha-manager rules list [OPTIONS]",
+            "ha-manager groupadd <group> --nodes <string> [OPTIONS]", "ha-manager groupconfig [FORMAT_OPTIONS]",
+            "ha-manager groupremove <group>", "ha-manager groupset <group> [OPTIONS]",
             "ha-manager status [OPTIONS]", "ha-manager explain <sid> [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
         ];
 
@@ -357,11 +359,57 @@ namespace HaManager.Cli
                 return 0;
             });
             usage[explain] = "ha-manager explain <sid> [OPTIONS]";
+            foreach (var c in GroupCommandsTree(store, Ctx, stdout, usage)) root.Subcommands.Add(c);
             foreach (var c in new[] { add, config, crm, explain, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, rules, set, status })
                 root.Subcommands.Add(c);
             usages = usage;
             return root;
         }
+        private static IEnumerable<Command> GroupCommandsTree(Option<string?> store, Func<ParseResult, CliContext> ctx, TextWriter stdout, Dictionary<Command, string> usage)
+        {
+            var group = new Argument<string>("group") { Description = "The group's ID." };
+            Option<string?> Text(string name, string description) => new(name) { Description = description };
+            var nodes = Text("--nodes", "node[:priority]{,node[:priority]}.");
+            var restricted = new Option<bool?>("--restricted") { Description = "Only the group's nodes may run its resources." };
+            var nofailback = new Option<bool?>("--nofailback") { Description = "Do not move back to a higher-priority node." };
+            var comment = Text("--comment", "Description.");
+            var type = Text("--type", "Must be 'group'.");
+            Dictionary<string, string> Options(ParseResult p)
+            {
+                var o = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (p.GetValue(nodes) is { } n) o["nodes"] = n;
+                if (p.GetValue(restricted) is { } r) o["restricted"] = r ? "1" : "0";
+                if (p.GetValue(nofailback) is { } f) o["nofailback"] = f ? "1" : "0";
+                if (p.GetValue(comment) is { } c) o["comment"] = c;
+                return o;
+            }
+            var add = new Command("groupadd", "Create an HA group (deprecated: use rules).") { group, nodes, restricted, nofailback, comment, type, store };
+            add.SetAction(p =>
+            {
+                if (p.GetValue(nodes) is null) throw new ParameterFailure([("nodes", "property is missing and it is not optional")]);
+                GroupCommands.Add(ctx(p), p.GetValue(group)!, p.GetValue(type), Options(p));
+                return 0;
+            });
+            usage[add] = "ha-manager groupadd <group> --nodes <string> [OPTIONS]";
+            var delete = new Option<string[]>("--delete") { Description = "Options to remove." };
+            var digest = Text("--digest", "Refuse the change if groups.cfg changed since this digest.");
+            var set = new Command("groupset", "Update an HA group (deprecated).") { group, nodes, restricted, nofailback, comment, delete, digest, store };
+            set.SetAction(p =>
+            {
+                var deletes = (p.GetValue(delete) ?? []).SelectMany(d => d.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList();
+                GroupCommands.Set(ctx(p), p.GetValue(group)!, Options(p), deletes, p.GetValue(digest));
+                return 0;
+            });
+            usage[set] = "ha-manager groupset <group> [OPTIONS]";
+            var remove = new Command("groupremove", "Delete an HA group (deprecated).") { group, store };
+            remove.SetAction(p => { GroupCommands.Remove(ctx(p), p.GetValue(group)!); return 0; });
+            usage[remove] = "ha-manager groupremove <group>";
+            var config = new Command("groupconfig", "List HA groups (deprecated).") { store };
+            config.SetAction(p => { GroupCommands.Config(ctx(p), stdout); return 0; });
+            usage[config] = "ha-manager groupconfig [FORMAT_OPTIONS]";
+            return [add, config, remove, set];
+        }
+
         private static Command RulesCommand(Option<string?> store, Func<ParseResult, CliContext> ctx, TextWriter stdout, Dictionary<Command, string> usage)
         {
             var type = new Argument<string>("type") { Description = "node-affinity or resource-affinity." };

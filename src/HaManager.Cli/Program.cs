@@ -237,8 +237,7 @@ namespace HaManager.Cli
             remove.SetAction(p => { Commands.Remove(Ctx(p), p.GetValue(sid)!, p.GetValue(purge) ?? true); return 0; });
             usage[remove] = "ha-manager remove <sid> [OPTIONS]";
 
-            var outputFormat = new Option<string>("--output-format") { Description = "text (default), json or json-pretty.", DefaultValueFactory = _ => "text" };
-            outputFormat.AcceptOnlyFromAmong("text", "json", "json-pretty");
+            var outputFormat = Output.FormatOption();
             var config = new Command("config", "List HA resources.") { type, outputFormat, store };
             config.SetAction(p =>
             {
@@ -260,7 +259,7 @@ namespace HaManager.Cli
                         }
                         list.Add(obj);
                     }
-                    stdout.Write(list.ToJsonString(new JsonSerializerOptions { WriteIndented = p.GetValue(outputFormat) == "json-pretty" }) + "\n");
+                    Output.Write(list, p.GetValue(outputFormat)!, stdout);
                 }
                 return 0;
             });
@@ -304,7 +303,7 @@ namespace HaManager.Cli
                 else
                 {
                     var list = new JsonArray(entries.Select(e => (JsonNode?)JsonSerializer.SerializeToNode(e, StatusJsonContext.Default.StatusEntry)).ToArray());
-                    stdout.Write(list.ToJsonString(new JsonSerializerOptions { WriteIndented = p.GetValue(outputFormat) == "json-pretty" }) + "\n");
+                    Output.Write(list, p.GetValue(outputFormat)!, stdout);
                 }
                 return 0;
             });
@@ -355,7 +354,7 @@ namespace HaManager.Cli
                 var answer = Explain.Build(Ctx(p), p.GetValue(sid)!);
                 string format = p.GetValue(outputFormat)!;
                 if (format == "text") foreach (var line in answer["reasons"]!.AsArray()) stdout.Write((string)line! + "\n");
-                else stdout.Write(answer.ToJsonString(new JsonSerializerOptions { WriteIndented = format == "json-pretty" }) + "\n");
+                else Output.Write(answer, format, stdout);
                 return 0;
             });
             usage[explain] = "ha-manager explain <sid> [OPTIONS]";
@@ -447,8 +446,7 @@ namespace HaManager.Cli
 
             var typeFilter = Text("--type", "Only rules of this type.");
             var resourceFilter = Text("--resource", "Only rules with this resource.");
-            var outputFormat = new Option<string>("--output-format") { Description = "text (default), json or json-pretty.", DefaultValueFactory = _ => "text" };
-            outputFormat.AcceptOnlyFromAmong("text", "json", "json-pretty");
+            var outputFormat = Output.FormatOption();
             var noBorder = new Option<bool>("--noborder") { Description = "No borders in text tables." };
             var noHeader = new Option<bool>("--noheader") { Description = "No header row in text tables." };
             Command Listing(string name, string description, string[] titles, Func<List<JsonObject>, List<string[]>> rows)
@@ -461,8 +459,7 @@ namespace HaManager.Cli
                     if (format == "text")
                         stdout.Write(TextTable.Render(titles, rows(records), !p.GetValue(noBorder), !p.GetValue(noHeader), TextTable.Utf8Locale()));
                     else
-                        stdout.Write(new JsonArray(records.Select(r => (JsonNode?)r).ToArray())
-                            .ToJsonString(new JsonSerializerOptions { WriteIndented = format == "json-pretty" }) + "\n");
+                        Output.Write(new JsonArray(records.Select(r => (JsonNode?)r).ToArray()), format, stdout);
                     return 0;
                 });
                 usage[command] = $"ha-manager rules {name} [OPTIONS]";

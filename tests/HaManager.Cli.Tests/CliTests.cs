@@ -41,6 +41,8 @@ public class CliTests
         Assert.That(json.RootElement.GetArrayLength(), Is.EqualTo(2));
         Assert.That(json.RootElement[0].GetProperty("sid").GetString(), Is.EqualTo("ocf:web"));
         Assert.That(json.RootElement[0].GetProperty("failback").GetString(), Is.EqualTo("0"));
+        Assert.That(_c.Run("config", "--output-format", "yaml").Out, Does.StartWith(
+            "- sid: ocf:web\n  type: ocf\n  agent: hamanager:demo-service\n  failback: 0\n  params: name=web\n- sid: service:db\n"));
     }
 
     [Test]
@@ -108,7 +110,7 @@ public class CliTests
         new object[] { new[] { "crm-command", "stop", "ocf:web", "soon" }, "400 Parameter verification failed." },
         new object[] { new[] { "crm-command", "disarm-ha", "sleep" }, "400 Parameter verification failed." },
         new object[] { new[] { "crm-command", "node-maintenance", "enable", "node9" }, "no such cluster node 'node9'" },
-        new object[] { new[] { "status", "--output-format", "yaml" }, "400 Parameter verification failed." },
+        new object[] { new[] { "status", "--output-format", "xml" }, "400 Parameter verification failed." },
         new object[] { new[] { "123" }, "ERROR: unknown command 'ha-manager 123'" },
         new object[] { new[] { "crm-command", "frob" }, "ERROR: unknown command 'ha-manager crm-command frob'" },
         new object[] { new[] { "crm-command", "node-maintenance", "sideways", "node1" }, "ERROR: unknown command 'ha-manager crm-command node-maintenance sideways'" },

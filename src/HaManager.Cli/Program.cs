@@ -15,7 +15,7 @@ namespace HaManager.Cli
     {
         private const int Failure = 255;
 
-        private static readonly string[] TopLevel = ["add", "config", "crm-command", "explain", "groupadd", "groupconfig", "groupremove", "groupset", "help", "migrate", "relocate", "remove", "rules", "set", "status"];
+        private static readonly string[] TopLevel = ["add", "config", "crm-command", "explain", "groupadd", "groupconfig", "groupremove", "groupset", "help", "migrate", "relocate", "remove", "rules", "set", "status", "what-if"];
         private static readonly string[] RuleWords = ["add", "config", "list", "remove", "set"];
         private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "migrate", "node-maintenance", "relocate", "stop"];
         private static readonly string[] MaintenanceWords = ["disable", "enable"];
@@ -31,7 +31,8 @@ namespace HaManager.Cli
             "ha-manager rules remove <rule>", "ha-manager rules config [OPTIONS]", "ha-manager rules list [OPTIONS]",
             "ha-manager groupadd <group> --nodes <string> [OPTIONS]", "ha-manager groupconfig [FORMAT_OPTIONS]",
             "ha-manager groupremove <group>", "ha-manager groupset <group> [OPTIONS]",
-            "ha-manager status [OPTIONS]", "ha-manager explain <sid> [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
+            "ha-manager status [OPTIONS]", "ha-manager explain <sid> [OPTIONS]",
+            "ha-manager what-if --fail|--maintenance|--shutdown <node> ... [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
         ];
 
         public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -110,6 +111,12 @@ namespace HaManager.Cli
             catch (HaEnvironmentException e)
             {
                 stderr.Write(e.Message.EndsWith('\n') ? e.Message : e.Message + "\n");
+                return Failure;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug of ours: say so in one line (never a stack trace at the user), and where to look.
+                stderr.Write($"ha-manager: internal error ({e.GetType().Name}): {e.Message.TrimEnd()} - please report it\n");
                 return Failure;
             }
         }
@@ -358,8 +365,26 @@ namespace HaManager.Cli
                 return 0;
             });
             usage[explain] = "ha-manager explain <sid> [OPTIONS]";
+            var fail = new Option<string[]>("--fail") { Description = "A node that loses power (repeatable)." };
+            var maintenanceNode = new Option<string[]>("--maintenance") { Description = "A node put into maintenance (repeatable)." };
+            var shutdownNode = new Option<string[]>("--shutdown") { Description = "A node shut down cleanly (repeatable)." };
+            var whatIf = new Command("what-if", "Where services would go if nodes failed, entered maintenance or shut down (simulated).")
+                { fail, maintenanceNode, shutdownNode, outputFormat, store };
+            whatIf.SetAction(p =>
+            {
+                var events = (p.GetValue(fail) ?? []).Select(n => new WhatIf.Event("fail", n))
+                    .Concat((p.GetValue(maintenanceNode) ?? []).Select(n => new WhatIf.Event("maintenance", n)))
+                    .Concat((p.GetValue(shutdownNode) ?? []).Select(n => new WhatIf.Event("shutdown", n))).ToList();
+                if (events.Count == 0) throw new ParameterFailure([("event", "give at least one of --fail, --maintenance, --shutdown")]);
+                var answer = WhatIf.Run(Ctx(p), events);
+                string format = p.GetValue(outputFormat)!;
+                if (format == "text") foreach (var line in WhatIf.Describe(answer)) stdout.Write(line + "\n");
+                else Output.Write(answer, format, stdout);
+                return 0;
+            });
+            usage[whatIf] = "ha-manager what-if --fail|--maintenance|--shutdown <node> ... [OPTIONS]";
             foreach (var c in GroupCommandsTree(store, Ctx, stdout, usage)) root.Subcommands.Add(c);
-            foreach (var c in new[] { add, config, crm, explain, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, rules, set, status })
+            foreach (var c in new[] { add, config, crm, explain, whatIf, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, rules, set, status })
                 root.Subcommands.Add(c);
             usages = usage;
             return root;

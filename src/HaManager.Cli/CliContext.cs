@@ -26,9 +26,13 @@ public sealed class CliContext
     /// <summary>Read-modify-write of a config file under the store's config lock (see DirectoryStore.EditConfigFile).</summary>
     public void Edit(string path, Func<string?, string> edit) => Store.EditConfigFile(path, edit, EditWait);
 
-    public static CliContext Open(string? storeOption)
+    public static CliContext Open(string? storeOption, string? node = null)
     {
-        var env = new Dictionary<string, string?> { ["HAMANAGER_STORE"] = storeOption ?? Environment.GetEnvironmentVariable("HAMANAGER_STORE") };
+        var env = new Dictionary<string, string?>
+        {
+            ["HAMANAGER_STORE"] = storeOption ?? Environment.GetEnvironmentVariable("HAMANAGER_STORE"),
+            ["HAMANAGER_NODE"] = node ?? Environment.GetEnvironmentVariable("HAMANAGER_NODE"),
+        };
         string? configPath = Environment.GetEnvironmentVariable("HAMANAGER_CONFIG");
         NodeConfig config;
         try

@@ -35,7 +35,9 @@ namespace HaManager.Cli
             "ha-manager what-if --fail|--maintenance|--shutdown <node> ... [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
         ];
 
-        public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+        /// <summary>Runs one command line. <paramref name="node"/> names the node the command speaks for
+        /// (default: HAMANAGER_NODE, the node configuration, the host name); ha-local-cluster passes it.</summary>
+        public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string? node = null)
         {
             var words = new List<string>(args);
             if (words.Count == 0) return CommandError("no command specified", stderr);
@@ -71,7 +73,7 @@ namespace HaManager.Cli
                 if (words.Count < 2 || words[1].StartsWith('-')) return CommandError("incomplete command 'ha-manager rules'", stderr);
                 if (!Expand(words, 1, RuleWords, out unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
             }
-            var root = Build(stdout, stderr, out var usages);
+            var root = Build(stdout, stderr, out var usages, node);
             ParameterFailure? badBoolean = null;
             try { Normalise(words, root); }
             catch (ParameterFailure e) { badBoolean = e; }
@@ -184,12 +186,12 @@ namespace HaManager.Cli
 
         private static IEnumerable<Option> AllOptions(Command c) => c.Options.Concat(c.Subcommands.SelectMany(AllOptions));
 
-        private static Command Build(TextWriter stdout, TextWriter stderr, out Dictionary<Command, string> usages)
+        private static Command Build(TextWriter stdout, TextWriter stderr, out Dictionary<Command, string> usages, string? speaker = null)
         {
             var usage = new Dictionary<Command, string>();
             var store = new Option<string?>("--store") { Description = "The store: directory:PATH (default: HAMANAGER_STORE, /etc/hamanager/hamanager.yaml)." };
             var root = new Command("ha-manager", "The HA manager of HaManager: resources, CRM commands, status.") { new HelpOption() };
-            CliContext Ctx(ParseResult p) => CliContext.Open(p.GetValue(store));
+            CliContext Ctx(ParseResult p) => CliContext.Open(p.GetValue(store), speaker);
 
             Option<string?> Text(string name, string description) => new(name) { Description = description };
             var sid = new Argument<string>("sid") { Description = "HA resource ID: <type>:<name> (vm:100, ocf:web) or a VMID." };

@@ -87,6 +87,7 @@ public sealed class Supervisor : IDisposable
 
                 """);
         }
+        Directory.CreateDirectory(new DirectoryLayout(_layout.Store).Ha); // a store ha-manager can edit before any daemon ran
         WriteMembers();
     }
 

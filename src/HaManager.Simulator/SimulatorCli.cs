@@ -107,8 +107,11 @@ public static class SimulatorCli
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var fuzz = new Command("fuzz", "Random faults against checked invariants; failing runs are shrunk and written as scenarios.")
             { seeds, start, nodeCount, services, steps, output, quiet };
-        fuzz.SetAction(p => Fuzz(p.GetValue(seeds), p.GetResult(start) is null ? 1 : p.GetValue(start), p.GetValue(nodeCount),
-            p.GetValue(services), p.GetValue(steps), p.GetValue(output) ?? "fuzz-failures", !p.GetValue(quiet), stdout, stderr));
+        // An absent value option reads as 0, not null: "not given" must come from the parse result, or every
+        // cluster would have 0 nodes and 0 services and every seed would pass without simulating anything.
+        int? Given(Option<int> option, ParseResult p) => p.GetResult(option) is null ? null : p.GetValue(option);
+        fuzz.SetAction(p => Fuzz(p.GetValue(seeds), p.GetResult(start) is null ? 1 : p.GetValue(start), Given(nodeCount, p),
+            Given(services, p), Given(steps, p), p.GetValue(output) ?? "fuzz-failures", !p.GetValue(quiet), stdout, stderr));
 
         var topic = new Argument<string?>("command") { Description = "Show the help of this command.", Arity = ArgumentArity.ZeroOrOne };
         var help = new Command("help", "Show help (of a command).") { topic };

@@ -52,6 +52,17 @@ public class SimulatorBadInputTests
 
     // ---- The command line.
 
+    [Test]
+    public void Fuzz_with_default_sizes_simulates_real_clusters()
+    {
+        // Regression: absent --nodes/--services once read as 0, so every seed "passed" on an empty cluster.
+        var (code, stdout, _) = Run("fuzz", "--seeds", "3", "--quiet");
+        Assert.That(code, Is.Zero);
+        var m = System.Text.RegularExpressions.Regex.Match(stdout, @"^3 seeds, 0 violations, (\d+) commands simulated$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.That(m.Success, Is.True, stdout);
+        Assert.That(int.Parse(m.Groups[1].Value), Is.GreaterThan(3 * 10), "each seed powers nodes on, adds faults and heals");
+    }
+
     [TestCase(new string[0], "Required command was not provided")]
     [TestCase(new[] { "bogus" }, "Unrecognized command or argument 'bogus'")]
     [TestCase(new[] { "run" }, "Required argument missing for command: 'run'")]

@@ -10,7 +10,7 @@ using HaManager.Simulator;
 
 // Usage: dotnet run -c Release --project tests/HaManager.Benchmarks -- [--quick] [--only <word>] [--bdn]
 //   --quick  fewer iterations (the whole run stays under 3 minutes on 2 cores)
-//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz, watchdog;
+//   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz, cli, watchdog;
 //            cluster — real processes, minutes — runs only when named)
 //   --bdn    run the BenchmarkDotNet micro-benchmarks instead (slow, statistically rigorous)
 if (args.Contains("--bdn"))
@@ -145,6 +145,9 @@ if (Run("replay"))
         p.WaitForExit();
     }, Iterations(3, 1), warmup: 0) with { Note = "wall time of `ha-simulator run` incl. start-up" });
 }
+
+if (Run("cli"))
+    foreach (var f in CliBench.Run(Iterations(9, 5))) Report(f);
 
 if (Run("watchdog"))
     foreach (var figure in WatchdogMuxBench.Run(RepoRoot(), quick ? 10 : 60)) Report(figure);

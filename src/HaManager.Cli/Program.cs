@@ -19,6 +19,7 @@ namespace HaManager.Cli
         private static readonly string[] RuleWords = ["add", "config", "list", "remove", "set"];
         private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "migrate", "node-maintenance", "relocate", "stop"];
         private static readonly string[] MaintenanceWords = ["disable", "enable"];
+        private static readonly Dictionary<string, string[]> SubWords = new(StringComparer.Ordinal) { ["crm-command"] = CrmWords, ["rules"] = RuleWords };
 
         private static readonly string[] Synopses =
         [
@@ -57,21 +58,15 @@ namespace HaManager.Cli
                 return 0;
             }
             if (!Expand(words, 0, TopLevel, out string? unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
-            if (words[0] == "crm-command")
+            if (SubWords.TryGetValue(words[0], out var known))
             {
-                if (words.Count < 2 || words[1].StartsWith('-')) return CommandError("incomplete command 'ha-manager crm-command'", stderr);
-                if (!Expand(words, 1, CrmWords, out unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
-                if (words[1] == "node-maintenance")
-                {
-                    if (words.Count < 3) return CommandError("incomplete command 'ha-manager crm-command node-maintenance'", stderr);
-                    if (!Expand(words, 2, MaintenanceWords, out unknown))
-                        return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
-                }
+                if (words.Count < 2 || words[1].StartsWith('-')) return CommandError($"incomplete command 'ha-manager {words[0]}'", stderr);
+                if (!Expand(words, 1, known, out unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
             }
-            if (words[0] == "rules")
+            if (words[0] == "crm-command" && words[1] == "node-maintenance")
             {
-                if (words.Count < 2 || words[1].StartsWith('-')) return CommandError("incomplete command 'ha-manager rules'", stderr);
-                if (!Expand(words, 1, RuleWords, out unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
+                if (words.Count < 3) return CommandError("incomplete command 'ha-manager crm-command node-maintenance'", stderr);
+                if (!Expand(words, 2, MaintenanceWords, out unknown)) return CommandError($"unknown command 'ha-manager {unknown}'", stderr);
             }
             var root = Build(stdout, stderr, out var usages, node);
             ParameterFailure? badBoolean = null;

@@ -1,6 +1,8 @@
 using HaManager.Configuration;
 using HaManager.Core;
 using HaManager.Core.Environment;
+using HaManager.Core.Formats;
+using HaManager.Core.Rules;
 using HaManager.Store.Directory;
 
 namespace HaManager.Cli;
@@ -22,6 +24,12 @@ public sealed class CliContext
     /// <summary>How long an edit waits for the config lock: longer than the daemons' 10 s, since a queue
     /// of edits (a script, many shells) should wait its turn rather than fail.</summary>
     public static readonly TimeSpan EditWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>ha/resources.cfg as written (the raw sections, not the runtime view).</summary>
+    public SectionConfigFile Resources() => ResourcesConfig.Parse(Store.ReadResourcesConfig() ?? "");
+
+    /// <summary>ha/rules.cfg (no file: no rules).</summary>
+    public RuleSet Rules() => RulesConfig.Parse(Store.ReadRulesConfig());
 
     /// <summary>Read-modify-write of a config file under the store's config lock (see DirectoryStore.EditConfigFile).</summary>
     public void Edit(string path, Func<string?, string> edit) => Store.EditConfigFile(path, edit, EditWait);

@@ -31,21 +31,15 @@ public static class Commands
         return text;
     }
 
-    /// <summary>Checks option values with the resources.cfg schema of the sid's type; returns them as given.</summary>
+    /// <summary>Checks option values with the resources.cfg schema of the sid's type.</summary>
     private static void Validate(string type, string name, IReadOnlyDictionary<string, string> options)
     {
-        var text = new StringBuilder($"{type}: {name}\n");
-        foreach (var (k, v) in options) text.Append('\t').Append(k).Append(' ').Append(v).Append('\n');
-        var errors = new List<(string, string)>();
-        foreach (var warning in ResourcesConfig.Parse(text.ToString()).Warnings)
-        {
-            var m = System.Text.RegularExpressions.Regex.Match(warning, @"unable to parse value of '([^']+)': (.*)$");
-            if (m.Success) errors.Add((m.Groups[1].Value, m.Groups[2].Value.TrimEnd()));
-        }
+        var errors = SchemaCheck.ValueErrors(ResourcesConfig.Schema, $"{type}: {name}", options);
         if (errors.Count > 0) throw new ParameterFailure(errors);
     }
 
-    private static bool GroupsMigrated(CliContext ctx) => !File.Exists(ctx.Store.Layout.Groups);
+    /// <summary>Groups count as migrated to rules once ha/groups.cfg is gone (config-cli §4).</summary>
+    internal static bool GroupsMigrated(CliContext ctx) => !File.Exists(ctx.Store.Layout.Groups);
 
     /// <summary>A file about to be rewritten must parse cleanly: the rewrite would silently drop every
     /// line the parser skipped, so such a file is left alone and the first problem named.</summary>
@@ -110,7 +104,7 @@ public static class Commands
         if (options.TryGetValue("group", out var group) && group.Length > 0)
         {
             if (GroupsMigrated(ctx)) throw new CliFailure("invalid parameter 'group': ha groups have been migrated to rules\n");
-            if (!GroupsConfig.Parse(File.ReadAllText(ctx.Store.Layout.Groups)).Groups.ContainsKey(group))
+            if (!GroupsConfig.Parse(ctx.Store.ReadGroupConfig()).Groups.ContainsKey(group))
                 throw new CliFailure($"HA group '{group}' does not exist\n");
         }
         if (KnownTypes.Contains(sidType)) Validate(sidType, name, options);
@@ -135,7 +129,7 @@ public static class Commands
     public static void Remove(CliContext ctx, string sidText, bool purge)
     {
         string sid = ParseSid(ctx, sidText);
-        var file = ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "");
+        var file = ctx.Resources();
         if (!file.Sections.ContainsKey(sid)) throw new CliFailure($"cannot delete service '{sid}', not HA managed!\n");
         ctx.Edit(ctx.Store.Layout.Resources, text =>
         {
@@ -159,7 +153,7 @@ public static class Commands
 
     public static void Config(CliContext ctx, string? type, TextWriter stdout)
     {
-        var file = ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "");
+        var file = ctx.Resources();
         bool migrated = GroupsMigrated(ctx);
         foreach (var sid in file.Sections.Keys.Order(StringComparer.Ordinal))
         {

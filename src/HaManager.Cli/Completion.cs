@@ -37,12 +37,12 @@ public static class Completion
     }
 
     public static void AddSids(Argument<string> sid) => sid.CompletionSources.Add(_ => From(ctx =>
-        ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "").Sections.Keys));
+        ctx.Resources().Sections.Keys));
 
     public static void AddNodes(Argument<string> node) => node.CompletionSources.Add(_ => From(ctx => ctx.Store.GetNodeInfo().Online.Keys));
 
     public static void AddRules(Argument<string> rule) => rule.CompletionSources.Add(_ => From(ctx =>
-        RulesConfig.Parse(File.Exists(ctx.Store.Layout.Rules) ? File.ReadAllText(ctx.Store.Layout.Rules) : null).Rules.Keys.Order(StringComparer.Ordinal)));
+        ctx.Rules().Rules.Keys.Order(StringComparer.Ordinal)));
 
     /// <summary>The candidates for the last of <paramref name="words"/> (empty when completing a new word).</summary>
     public static IEnumerable<string> Complete(Command root, IReadOnlyList<string> words)

@@ -64,7 +64,7 @@ public static class Explain
         }
 
         var rules = new JsonArray();
-        reasons.AddRange(RuleReasons(ctx, status, sid, rules));
+        reasons.AddRange(RuleReasons(ctx, sid, rules));
         result["rules"] = rules;
         result["reasons"] = new JsonArray(reasons.Select(r => (JsonNode?)r).ToArray());
         return result;
@@ -103,19 +103,16 @@ public static class Explain
             var other => $"{node} is '{StateNames.Of(other)}'.",
         } : $"{node} is not in the manager's node list.";
 
-    private static IEnumerable<string> RuleReasons(CliContext ctx, ManagerStatus status, string sid, JsonArray rules)
+    private static IEnumerable<string> RuleReasons(CliContext ctx, string sid, JsonArray rules)
     {
-        var set = RulesConfig.Parse(File.Exists(ctx.Store.Layout.Rules) ? File.ReadAllText(ctx.Store.Layout.Rules) : null);
-        var nodes = status.NodeStatus.Keys.ToList();
-        if (nodes.Count == 0) nodes = ctx.Store.GetNodeInfo().Online.Keys.Order(StringComparer.Ordinal).ToList();
-        var dropped = RuleCompiler.Run(set, nodes).Messages;
+        var set = ctx.Rules();
+        var dropped = RuleCommands.Feasibility(ctx, set);
         foreach (var rule in set.InOrder().Where(r => r.Resources.Contains(sid)))
         {
             string what = rule.Type == RuleType.NodeAffinity
                 ? $"{(rule.IsStrict ? "only" : "prefers")} {string.Join(", ", rule.Nodes.Select(kv => kv.Value == 0 ? kv.Key : $"{kv.Key} (priority {kv.Value})"))}"
                 : $"{(rule.Positive ? "together with" : "apart from")} {string.Join(", ", rule.Resources.Where(s => s != sid))}";
-            var problems = dropped.Where(m => m.StartsWith($"Drop rule '{rule.Id}', because ", StringComparison.Ordinal))
-                .Select(m => m[$"Drop rule '{rule.Id}', because ".Length..].TrimEnd('.')).ToList();
+            var problems = dropped.GetValueOrDefault(rule.Id) ?? [];
             string verdict = !rule.Enabled ? "disabled" : problems.Count > 0 ? "ignored" : "applies";
             rules.Add(new JsonObject { ["rule"] = rule.Id, ["type"] = rule.TypeName, ["status"] = verdict, ["meaning"] = what,
                 ["problems"] = problems.Count > 0 ? string.Join(", ", problems) : null });

@@ -1,31 +1,24 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using HaManager.Core.Formats;
 
 namespace HaManager.Cli;
 
 /// <summary>The deprecated group commands (config-cli §9.3): refused once groups have been migrated to
 /// rules (no ha/groups.cfg), otherwise edits of groups.cfg under the config lock.</summary>
-public static partial class GroupCommands
+public static class GroupCommands
 {
     private static void RequireGroups(CliContext ctx, string verb)
     {
-        if (!File.Exists(ctx.Store.Layout.Groups)) throw new CliFailure($"cannot {verb}: ha groups have been migrated to rules\n");
+        if (Commands.GroupsMigrated(ctx)) throw new CliFailure($"cannot {verb}: ha groups have been migrated to rules\n");
     }
 
     private static void Validate(string id, IReadOnlyDictionary<string, string> options)
     {
         var errors = new List<(string, string)>();
         if (HaFormats.CheckConfigId(id) is { } idError) errors.Add(("group", idError));
-        var text = new StringBuilder($"group: {(errors.Count > 0 ? "placeholder" : id)}\n");
-        foreach (var (k, v) in options) text.Append('\t').Append(k).Append(' ').Append(v).Append('\n');
-        foreach (var warning in SectionConfig.Parse(text.ToString(), GroupsConfig.Schema).Warnings)
-            if (ValueError().Match(warning) is { Success: true } m) errors.Add((m.Groups[1].Value, m.Groups[2].Value.TrimEnd()));
+        errors.AddRange(SchemaCheck.ValueErrors(GroupsConfig.Schema, $"group: {(errors.Count > 0 ? "placeholder" : id)}", options));
         if (errors.Count > 0) throw new ParameterFailure(errors);
     }
-
-    [GeneratedRegex(@"unable to parse value of '([^']+)': (.*)$")]
-    private static partial Regex ValueError();
 
     private static SectionConfigFile Editable(string? text)
     {
@@ -75,7 +68,7 @@ public static partial class GroupCommands
     public static void Remove(CliContext ctx, string id)
     {
         RequireGroups(ctx, "delete group");
-        var resources = ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "");
+        var resources = ctx.Resources();
         ctx.Edit(ctx.Store.Layout.Groups, text =>
         {
             var file = Editable(text);
@@ -90,7 +83,7 @@ public static partial class GroupCommands
     public static void Config(CliContext ctx, TextWriter stdout)
     {
         RequireGroups(ctx, "index groups");
-        var file = SectionConfig.Parse(File.ReadAllText(ctx.Store.Layout.Groups), GroupsConfig.Schema);
+        var file = SectionConfig.Parse(ctx.Store.ReadGroupConfig() ?? "", GroupsConfig.Schema);
         foreach (var id in file.Sections.Keys.Order(StringComparer.Ordinal))
         {
             stdout.Write($"group: {id}\n");

@@ -301,7 +301,8 @@ namespace HaManager.Cli
                             foreach (var n in status.NodeStatus.Keys) lrms[n] = JsonNode.Parse(HaManager.Core.Formats.StatusJson.Write(ctx.Store.ReadLrmStatus(n)));
                             doc["lrm_status"] = lrms;
                         }
-                        stdout.Write("full cluster state:\n" + doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                        stdout.Write("full cluster state:\n");
+                        Output.Write(doc, "json-pretty", stdout);
                     }
                 }
                 else

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using HaManager.Core.Formats;
@@ -26,8 +25,6 @@ public static partial class RuleCommands
 {
     private static readonly string[] Types = ["node-affinity", "resource-affinity"];
 
-    private static bool GroupsMigrated(CliContext ctx) => !File.Exists(ctx.Store.Layout.Groups);
-
     /// <summary>Schema checks of the typed values: type, options of the other type, value formats.</summary>
     private static void CheckParameters(string type, string id, RuleOptions options, bool creating)
     {
@@ -47,18 +44,12 @@ public static partial class RuleCommands
         }
         if (errors.Count == 0 && Types.Contains(type))
         {
-            // Values through the file's own schema: what it would refuse to read, the command refuses to write.
-            var text = new StringBuilder($"{type}: {id}\n");
-            foreach (var (k, v) in options.Given().Where(o => o.Key != "comment")) text.Append('\t').Append(k).Append(' ').Append(v).Append('\n');
-            foreach (var warning in RulesConfig.Parse(text.ToString()).Warnings)
-                if (ValueError().Match(warning) is { Success: true } m) errors.Add((m.Groups[1].Value, m.Groups[2].Value.TrimEnd()));
+            errors.AddRange(SchemaCheck.ValueErrors(RulesConfig.Schema, $"{type}: {id}",
+                options.Given().Where(o => o.Key != "comment").Select(o => KeyValuePair.Create(o.Key, o.Value))));
             if (options.Comment is { Length: > 4096 }) errors.Add(("comment", "value may only be 4096 characters long"));
         }
         if (errors.Count > 0) throw new ParameterFailure(errors);
     }
-
-    [GeneratedRegex(@"unable to parse value of '([^']+)': (.*)$")]
-    private static partial Regex ValueError();
 
     private static bool Truthy(string value) => value is "1" or "true" or "on" or "yes";
 
@@ -66,7 +57,7 @@ public static partial class RuleCommands
     private static void CheckReferences(CliContext ctx, HaRule rule, string context)
     {
         if (rule.Resources.Count == 0) throw new CliFailure($"{context}: no resources were specified\n");
-        var configured = ResourcesConfig.Parse(File.Exists(ctx.Store.Layout.Resources) ? File.ReadAllText(ctx.Store.Layout.Resources) : "").Sections;
+        var configured = ctx.Resources().Sections;
         var unmanaged = rule.Resources.Where(s => !configured.ContainsKey(s)).Order(StringComparer.Ordinal).ToList();
         if (unmanaged.Count > 0) throw new CliFailure($"{context}: cannot use unmanaged resource(s) {string.Join(", ", unmanaged)}.\n");
         if (rule.Type != RuleType.NodeAffinity) return;
@@ -77,7 +68,7 @@ public static partial class RuleCommands
     }
 
     /// <summary>The feasibility errors (§5.5) per rule id, for the manager status' node list.</summary>
-    private static Dictionary<string, List<string>> Feasibility(CliContext ctx, RuleSet rules)
+    internal static Dictionary<string, List<string>> Feasibility(CliContext ctx, RuleSet rules)
     {
         var nodes = ctx.Store.ReadManagerStatus().NodeStatus.Keys.ToList();
         if (nodes.Count == 0) nodes = ctx.Store.GetNodeInfo().Online.Keys.Order(StringComparer.Ordinal).ToList();
@@ -119,7 +110,7 @@ public static partial class RuleCommands
     {
         CheckParameters(type, id, options, creating: true);
         if (!ctx.Store.IsQuorate()) throw new CliFailure("cluster not ready - no quorum?\n");
-        if (!GroupsMigrated(ctx)) throw new CliFailure("cannot create ha rule: ha groups have not been migrated yet\n");
+        if (!Commands.GroupsMigrated(ctx)) throw new CliFailure("cannot create ha rule: ha groups have not been migrated yet\n");
         const string context = "create ha rule failed";
         ctx.Edit(ctx.Store.Layout.Rules, text =>
         {
@@ -137,7 +128,7 @@ public static partial class RuleCommands
     public static void Set(CliContext ctx, string type, string id, RuleOptions options, IReadOnlyList<string> delete, string? digest)
     {
         CheckParameters(type, id, options, creating: false);
-        if (!GroupsMigrated(ctx)) throw new CliFailure("cannot update ha rule: ha groups have not been migrated yet\n");
+        if (!Commands.GroupsMigrated(ctx)) throw new CliFailure("cannot update ha rule: ha groups have not been migrated yet\n");
         const string context = "update HA rules failed";
         ctx.Edit(ctx.Store.Layout.Rules, text =>
         {
@@ -182,8 +173,7 @@ public static partial class RuleCommands
     /// <summary>The rule records of <c>rules config|list</c>, in ascending order number.</summary>
     public static List<JsonObject> Records(CliContext ctx, string? type, string? resource)
     {
-        var text = File.Exists(ctx.Store.Layout.Rules) ? File.ReadAllText(ctx.Store.Layout.Rules) : null;
-        var rules = RulesConfig.Parse(text);
+        var rules = ctx.Rules();
         var errors = Feasibility(ctx, rules);
         var records = new List<JsonObject>();
         foreach (var rule in rules.InOrder())

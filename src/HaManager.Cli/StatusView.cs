@@ -21,7 +21,7 @@ public static class StatusView
         entries.Add(new("quorum", "quorum", quorate ? "OK" : $"No quorum on node '{ctx.Node}'!", ctx.Node));
 
         var status = store.ReadManagerStatus();
-        var raw = ResourcesConfig.Parse(File.Exists(store.Layout.Resources) ? File.ReadAllText(store.Layout.Resources) : "");
+        var raw = ctx.Resources();
         var runtime = store.ReadServiceConfig();
         string? crs = CrsSettings.From(store.GetDatacenterSettings()).Mode;
         string? masterAge = null;

@@ -72,7 +72,6 @@ public static partial class WhatIf
         catch (ScenarioLoadException e) { throw new CliFailure($"what-if: cannot simulate this cluster: {e.Message.TrimEnd()}\n"); }
         if (sim.FatalError is { } fatal) throw new CliFailure($"what-if: the simulation stopped: {fatal.TrimEnd()}\n");
 
-        if (Environment.GetEnvironmentVariable("HAMANAGER_WHATIF_LOG") == "1") Console.Error.Write(sim.LogText); // the whole simulated log, for the curious
         long eventsAt = EventTime(sim.LogText);
         // Where each service was when the events struck (the simulated master may have settled it first).
         foreach (var (sid, node) in NodesAt(sim.LogText, eventsAt)) before[sid] = node;

@@ -237,6 +237,9 @@ public sealed class DirectoryStore : IClusterStore, IMembership
     /// <inheritdoc/>
     public string? ReadRulesConfig() => Read(_layout.Rules);
 
+    /// <summary>The raw text of ha/resources.cfg (null when missing), for tools that show or edit it as written.</summary>
+    public string? ReadResourcesConfig() => Read(_layout.Resources);
+
     /// <inheritdoc/>
     public void WriteRulesConfig(string text) => EditUnderConfigLock(() => StoreFiles.Write(_layout.Rules, text));
 

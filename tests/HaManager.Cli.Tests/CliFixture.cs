@@ -43,6 +43,13 @@ public sealed class CliFixture : IDisposable
         return new Result(exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Runs a command that must succeed.</summary>
+    public void Ok(params string[] args)
+    {
+        var r = Run(args);
+        Assert.That(r.Exit, Is.Zero, $"ha-manager {string.Join(' ', args)}\n{r.Err}");
+    }
+
     /// <summary>Runs ha-manager as a separate process (its own config lock holder).</summary>
     public System.Diagnostics.Process StartProcess(params string[] args)
     {

@@ -15,18 +15,12 @@ public class CliTests
     [SetUp] public void SetUp() => _c = new CliFixture();
     [TearDown] public void TearDown() => _c.Dispose();
 
-    private void Ok(params string[] args)
-    {
-        var r = _c.Run(args);
-        Assert.That(r.Exit, Is.Zero, $"ha-manager {string.Join(' ', args)}\n{r.Err}");
-    }
-
     [Test]
     public void Add_and_set_write_resources_cfg_and_config_lists_it()
     {
-        Ok("add", "ocf:web", "--agent", "hamanager:demo-service", "--params", "name=web", "--node", "node2", "--max_restart", "2");
-        Ok("add", "service:db", "--state", "stopped", "--node", "node1", "--comment", "the database");
-        Ok("set", "ocf:web", "--failback", "off", "--delete", "max_restart");
+        _c.Ok("add", "ocf:web", "--agent", "hamanager:demo-service", "--params", "name=web", "--node", "node2", "--max_restart", "2");
+        _c.Ok("add", "service:db", "--state", "stopped", "--node", "node1", "--comment", "the database");
+        _c.Ok("set", "ocf:web", "--failback", "off", "--delete", "max_restart");
 
         Assert.That(_c.Resources, Is.EqualTo(
             "ocf: web\n\tagent hamanager:demo-service\n\tfailback 0\n\tparams name=web\n\n" +
@@ -48,11 +42,11 @@ public class CliTests
     [Test]
     public void Remove_drops_the_resource_and_purges_it_from_rules()
     {
-        Ok("add", "ocf:a", "--agent", "hamanager:demo-service", "--node", "node1");
-        Ok("add", "ocf:b", "--agent", "hamanager:demo-service", "--node", "node1");
+        _c.Ok("add", "ocf:a", "--agent", "hamanager:demo-service", "--node", "node1");
+        _c.Ok("add", "ocf:b", "--agent", "hamanager:demo-service", "--node", "node1");
         File.WriteAllText(_c.Layout.Rules, "resource-affinity: keep\n\tresources ocf:a,ocf:b\n\taffinity positive\n\n"
             + "node-affinity: only-a\n\tresources ocf:a\n\tnodes node1\n");
-        Ok("remove", "ocf:a");
+        _c.Ok("remove", "ocf:a");
         Assert.That(_c.Resources, Does.Not.Contain("ocf: a"));
         Assert.That(_c.Resources, Does.Contain("ocf: b"));
         string rules = File.ReadAllText(_c.Layout.Rules);
@@ -63,14 +57,14 @@ public class CliTests
     [Test]
     public void Crm_commands_are_queued_in_upstreams_words()
     {
-        Ok("add", "ocf:web", "--agent", "hamanager:demo-service", "--node", "node1");
-        Ok("migrate", "ocf:web", "node2");
-        Ok("crm-command", "relocate", "ocf:web", "node3");
-        Ok("crm-command", "stop", "ocf:web", "0");
-        Ok("crm-command", "node-maintenance", "enable", "node2");
-        Ok("crm-command", "node-maintenance", "disable", "node2");
-        Ok("crm-command", "disarm-ha", "freeze");
-        Ok("crm-command", "arm-ha");
+        _c.Ok("add", "ocf:web", "--agent", "hamanager:demo-service", "--node", "node1");
+        _c.Ok("migrate", "ocf:web", "node2");
+        _c.Ok("crm-command", "relocate", "ocf:web", "node3");
+        _c.Ok("crm-command", "stop", "ocf:web", "0");
+        _c.Ok("crm-command", "node-maintenance", "enable", "node2");
+        _c.Ok("crm-command", "node-maintenance", "disable", "node2");
+        _c.Ok("crm-command", "disarm-ha", "freeze");
+        _c.Ok("crm-command", "arm-ha");
         Assert.That(_c.CrmCommands, Is.EqualTo(
             "migrate ocf:web node2\nrelocate ocf:web node3\nstop ocf:web 0\nenable-node-maintenance node2\n" +
             "disable-node-maintenance node2\ndisarm-ha freeze\narm-ha\n"));
@@ -79,9 +73,9 @@ public class CliTests
     [Test]
     public void Commands_and_options_take_upstreams_abbreviations_and_forms()
     {
-        Ok("ad", "ocf:web", "-agent", "hamanager:demo-service", "-node", "node1", "--failback", "no");
-        Ok("crm", "node-m", "en", "node2");
-        Ok("mig", "ocf:web", "node3");
+        _c.Ok("ad", "ocf:web", "-agent", "hamanager:demo-service", "-node", "node1", "--failback", "no");
+        _c.Ok("crm", "node-m", "en", "node2");
+        _c.Ok("mig", "ocf:web", "node3");
         Assert.That(_c.Resources, Does.Contain("\tfailback 0\n"));
         Assert.That(_c.CrmCommands, Is.EqualTo("enable-node-maintenance node2\nmigrate ocf:web node3\n"));
         Assert.That(_c.Run("conf").Out, Does.StartWith("ocf:web\n"));
@@ -124,7 +118,7 @@ public class CliTests
     [TestCaseSource(nameof(Refusals))]
     public void A_refusal_is_one_clear_message_exit_255_and_the_store_untouched(string[] args, string firstLine)
     {
-        Ok("add", "ocf:web", "--agent", "hamanager:demo-service", "--node", "node1");
+        _c.Ok("add", "ocf:web", "--agent", "hamanager:demo-service", "--node", "node1");
         var before = _c.Snapshot();
         var r = _c.Run(args);
         Assert.That(r.Exit, Is.EqualTo(255), r.Err);

@@ -16,21 +16,15 @@ public class RuleCommandTests
     {
         _c = new CliFixture();
         foreach (var (sid, node) in new[] { ("ocf:a", "node1"), ("ocf:b", "node2"), ("ocf:c", "node3") })
-            Ok("add", sid, "--agent", "hamanager:demo-service", "--node", node);
+            _c.Ok("add", sid, "--agent", "hamanager:demo-service", "--node", node);
     }
 
     [TearDown] public void TearDown() => _c.Dispose();
 
-    private void Ok(params string[] args)
-    {
-        var r = _c.Run(args);
-        Assert.That(r.Exit, Is.Zero, $"ha-manager {string.Join(' ', args)}\n{r.Err}");
-    }
-
     private void TwoRules()
     {
-        Ok("rules", "add", "node-affinity", "pin", "--resources", "ocf:b,ocf:a", "--nodes", "node2,node1", "--strict", "1", "--comment", "keep: them");
-        Ok("rules", "add", "resource-affinity", "apart", "--resources", "ocf:a,ocf:c", "--affinity", "negative", "--disable");
+        _c.Ok("rules", "add", "node-affinity", "pin", "--resources", "ocf:b,ocf:a", "--nodes", "node2,node1", "--strict", "1", "--comment", "keep: them");
+        _c.Ok("rules", "add", "resource-affinity", "apart", "--resources", "ocf:a,ocf:c", "--affinity", "negative", "--disable");
     }
 
     [Test]
@@ -76,20 +70,20 @@ public class RuleCommandTests
     public void Set_and_remove_edit_one_rule()
     {
         TwoRules();
-        Ok("rules", "set", "resource-affinity", "apart", "--delete", "disable", "--comment", "spread");
-        Ok("rules", "set", "node-affinity", "pin", "--delete", "strict,comment", "--nodes", "node1");
-        Ok("rules", "remove", "never-was");
+        _c.Ok("rules", "set", "resource-affinity", "apart", "--delete", "disable", "--comment", "spread");
+        _c.Ok("rules", "set", "node-affinity", "pin", "--delete", "strict,comment", "--nodes", "node1");
+        _c.Ok("rules", "remove", "never-was");
         Assert.That(File.ReadAllText(_c.Layout.Rules), Is.EqualTo(
             "node-affinity: pin\n\tnodes node1\n\tresources ocf:a,ocf:b\n\n" +
             "resource-affinity: apart\n\tcomment spread\n\taffinity negative\n\tresources ocf:a,ocf:c\n\n"));
-        Ok("rules", "remove", "pin");
+        _c.Ok("rules", "remove", "pin");
         Assert.That(_c.Run("rules", "list", "--noborder", "--noheader").Out, Is.EqualTo("apart\n"));
     }
 
     [Test]
     public void A_rule_in_conflict_shows_as_ignored()
     {
-        Ok("rules", "add", "resource-affinity", "together", "--resources", "ocf:a,ocf:b", "--affinity", "positive");
+        _c.Ok("rules", "add", "resource-affinity", "together", "--resources", "ocf:a,ocf:b", "--affinity", "positive");
         // Written by hand: a negative rule on the same two resources contradicts the positive one.
         File.AppendAllText(_c.Layout.Rules, "resource-affinity: split\n\taffinity negative\n\tresources ocf:a,ocf:b\n\n");
         var rows = _c.Run("rules", "config", "--noborder", "--noheader").Out;

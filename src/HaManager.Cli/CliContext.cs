@@ -3,7 +3,7 @@ using HaManager.Core;
 using HaManager.Core.Environment;
 using HaManager.Core.Formats;
 using HaManager.Core.Rules;
-using HaManager.Store.Directory;
+using HaManager.Store;
 
 namespace HaManager.Cli;
 
@@ -11,13 +11,13 @@ namespace HaManager.Cli;
 public sealed class CliFailure(string message) : Exception(message);
 
 /// <summary>
-/// The store the CLI works on: <c>--store directory:PATH</c>, else <c>HAMANAGER_STORE</c>, else the
-/// node configuration's <c>store</c>, else <c>/var/lib/hamanager</c>. The store must exist: the CLI
-/// never sets one up (a typo in a path must not create an empty cluster).
+/// The store the CLI works on: <c>--store directory:PATH|etcd:URL[,URL…]</c>, else <c>HAMANAGER_STORE</c>,
+/// else the node configuration's <c>store</c>, else <c>/var/lib/hamanager</c>. A directory store must exist:
+/// the CLI never sets one up (a typo in a path must not create an empty cluster).
 /// </summary>
 public sealed class CliContext
 {
-    public required DirectoryStore Store { get; init; }
+    public required IHaStore Store { get; init; }
     public required string Node { get; init; }
     public required IClock Clock { get; init; }
 
@@ -26,13 +26,16 @@ public sealed class CliContext
     public static readonly TimeSpan EditWait = TimeSpan.FromSeconds(60);
 
     /// <summary>ha/resources.cfg as written (the raw sections, not the runtime view).</summary>
-    public SectionConfigFile Resources() => ResourcesConfig.Parse(Store.ReadResourcesConfig() ?? "");
+    public SectionConfigFile Resources() => ResourcesConfig.Parse(Store.ReadConfig(ConfigFile.Resources) ?? "");
 
     /// <summary>ha/rules.cfg (no file: no rules).</summary>
     public RuleSet Rules() => RulesConfig.Parse(Store.ReadRulesConfig());
 
-    /// <summary>Read-modify-write of a config file under the store's config lock (see DirectoryStore.EditConfigFile).</summary>
-    public void Edit(string path, Func<string?, string> edit) => Store.EditConfigFile(path, edit, EditWait);
+    /// <summary>Read-modify-write of a config file, never losing a concurrent edit (see <see cref="IHaStore.EditConfig"/>).</summary>
+    public void Edit(ConfigFile file, Func<string?, string> edit) => Store.EditConfig(file, edit, EditWait);
+
+    /// <summary>Whether a config file exists.</summary>
+    public bool Exists(ConfigFile file) => Store.ReadConfig(file) is not null;
 
     public static CliContext Open(string? storeOption, string? node = null)
     {
@@ -49,15 +52,15 @@ public sealed class CliContext
                 key => env.TryGetValue(key, out var v) ? v : Environment.GetEnvironmentVariable(key), mustExist: configPath is not null);
         }
         catch (NodeConfigException e) { throw new CliFailure(e.Message + "\n"); }
-        if (!Directory.Exists(Path.Combine(config.StorePath, "ha")))
-            throw new CliFailure($"no HaManager store at '{config.StorePath}' (--store directory:PATH, HAMANAGER_STORE or /etc/hamanager/hamanager.yaml)\n");
+        if (config.Store is StoreAddress.Directory d && !Directory.Exists(Path.Combine(d.Path, "ha")))
+            throw new CliFailure($"no HaManager store at '{d.Path}' (--store directory:PATH|etcd:URL, HAMANAGER_STORE or /etc/hamanager/hamanager.yaml)\n");
         // The cluster's clock, time scale included (HAMANAGER_TIME_SCALE), so status ages read right.
         var clock = new ScaledClock(config.TimeScale);
         try
         {
             return new CliContext
             {
-                Store = new DirectoryStore(config.StorePath, config.Node, clock, SafetyBudget.Derived(60, 10)), Node = config.Node, Clock = clock,
+                Store = StoreFactory.Open(config, clock), Node = config.Node, Clock = clock,
             };
         }
         catch (HaEnvironmentException e) { throw new CliFailure(e.Message.TrimEnd() + "\n"); }

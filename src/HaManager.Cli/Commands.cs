@@ -3,6 +3,8 @@ using HaManager.Core.Formats;
 using HaManager.Core.Model;
 using HaManager.Core.Rules;
 
+using HaManager.Store;
+
 namespace HaManager.Cli;
 
 /// <summary>Parameter errors in upstream's form (config-cli §9.1): <c>400 Parameter verification failed.</c>,
@@ -39,7 +41,7 @@ public static class Commands
     }
 
     /// <summary>Groups count as migrated to rules once ha/groups.cfg is gone (config-cli §4).</summary>
-    internal static bool GroupsMigrated(CliContext ctx) => !File.Exists(ctx.Store.Layout.Groups);
+    internal static bool GroupsMigrated(CliContext ctx) => !ctx.Exists(ConfigFile.Groups);
 
     /// <summary>A file about to be rewritten must parse cleanly: the rewrite would silently drop every
     /// line the parser skipped, so such a file is left alone and the first problem named.</summary>
@@ -84,7 +86,7 @@ public static class Commands
             newHome = node ?? ctx.Node;
             if (!ctx.Store.GetNodeInfo().Online.ContainsKey(newHome)) throw new CliFailure($"no such cluster node '{newHome}'\n");
         }
-        ctx.Edit(ctx.Store.Layout.Resources, text =>
+        ctx.Edit(ConfigFile.Resources, text =>
         {
             var file = EditableResources(text);
             if (file.Sections.ContainsKey(sid)) throw new CliFailure($"create resource failed: resource ID '{sid}' already defined\n");
@@ -109,7 +111,7 @@ public static class Commands
         }
         if (KnownTypes.Contains(sidType)) Validate(sidType, name, options);
         ErrorStateGuard(ctx, sid, settingDisabled: options.GetValueOrDefault("state") == "disabled");
-        ctx.Edit(ctx.Store.Layout.Resources, text =>
+        ctx.Edit(ConfigFile.Resources, text =>
         {
             text ??= "";
             if (digest is not null && SectionConfig.DigestOf(text) != digest)
@@ -131,15 +133,15 @@ public static class Commands
         string sid = ParseSid(ctx, sidText);
         var file = ctx.Resources();
         if (!file.Sections.ContainsKey(sid)) throw new CliFailure($"cannot delete service '{sid}', not HA managed!\n");
-        ctx.Edit(ctx.Store.Layout.Resources, text =>
+        ctx.Edit(ConfigFile.Resources, text =>
         {
             var current = EditableResources(text);
             if (!current.Sections.Remove(sid)) throw new CliFailure($"delete resource failed: no such resource '{sid}'\n");
             current.Order.Remove(sid);
             return ResourcesConfig.Write(current);
         });
-        if (!purge || !File.Exists(ctx.Store.Layout.Rules)) return;
-        ctx.Edit(ctx.Store.Layout.Rules, text =>
+        if (!purge || !ctx.Exists(ConfigFile.Rules)) return;
+        ctx.Edit(ConfigFile.Rules, text =>
         {
             var rules = EditableRules(text);
             foreach (var rule in rules.Rules.Values.ToList())

@@ -1,6 +1,8 @@
 using System.Text;
 using HaManager.Core.Formats;
 
+using HaManager.Store;
+
 namespace HaManager.Cli;
 
 /// <summary>The deprecated group commands (config-cli §9.3): refused once groups have been migrated to
@@ -33,7 +35,7 @@ public static class GroupCommands
         if (!ctx.Store.IsQuorate()) throw new CliFailure("cluster not ready - no quorum?\n");
         if (type is not null && type != "group") throw new CliFailure("types does not match\n");
         Validate(id, options);
-        ctx.Edit(ctx.Store.Layout.Groups, text =>
+        ctx.Edit(ConfigFile.Groups, text =>
         {
             var file = Editable(text);
             if (file.Sections.ContainsKey(id)) throw new CliFailure($"create ha group failed: ha group ID '{id}' already defined\n");
@@ -47,7 +49,7 @@ public static class GroupCommands
     {
         RequireGroups(ctx, "update group");
         Validate(id, options);
-        ctx.Edit(ctx.Store.Layout.Groups, text =>
+        ctx.Edit(ConfigFile.Groups, text =>
         {
             text ??= "";
             if (digest is not null && SectionConfig.DigestOf(text) != digest)
@@ -69,7 +71,7 @@ public static class GroupCommands
     {
         RequireGroups(ctx, "delete group");
         var resources = ctx.Resources();
-        ctx.Edit(ctx.Store.Layout.Groups, text =>
+        ctx.Edit(ConfigFile.Groups, text =>
         {
             var file = Editable(text);
             if (resources.Sections.FirstOrDefault(kv => kv.Value.Properties.GetValueOrDefault("group") == id).Key is { } user)

@@ -30,7 +30,7 @@ public static class ManPage
             foreach (var o in command.Options.Where(o => o.Name.StartsWith("--", StringComparison.Ordinal)).OrderBy(o => o.Name, StringComparer.Ordinal))
                 sb.Append(".TP\n.B ").Append(Escape(o.Name)).Append('\n').Append(Escape(o.Description ?? "")).Append('\n');
         }
-        sb.Append(".SH ENVIRONMENT\n.TP\n.B HAMANAGER_STORE\nThe store, as for \\-\\-store (directory:PATH).\n")
+        sb.Append(".SH ENVIRONMENT\n.TP\n.B HAMANAGER_STORE\nThe store, as for \\-\\-store (directory:PATH or etcd:URL[,URL...]).\n")
           .Append(".TP\n.B HAMANAGER_CONFIG\nThe node configuration (default /etc/hamanager/hamanager.yaml).\n")
           .Append(".TP\n.B HAMANAGER_NODE\nThe node the command speaks for (default: the host name).\n");
         sb.Append(".SH FILES\n.TP\n.I ha/resources.cfg, ha/rules.cfg\nIn the store: resources and rules.\n");

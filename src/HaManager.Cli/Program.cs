@@ -184,7 +184,7 @@ namespace HaManager.Cli
         private static Command Build(TextWriter stdout, TextWriter stderr, out Dictionary<Command, string> usages, string? speaker = null)
         {
             var usage = new Dictionary<Command, string>();
-            var store = new Option<string?>("--store") { Description = "The store: directory:PATH (default: HAMANAGER_STORE, /etc/hamanager/hamanager.yaml)." };
+            var store = new Option<string?>("--store") { Description = "The store: directory:PATH or etcd:URL[,URL...] (default: HAMANAGER_STORE, /etc/hamanager/hamanager.yaml)." };
             var root = new Command("ha-manager", "The HA manager of HaManager: resources, CRM commands, status.") { new HelpOption() };
             CliContext Ctx(ParseResult p) => CliContext.Open(p.GetValue(store), speaker);
 

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using HaManager.Core.Formats;
 using HaManager.Core.Rules;
 
+using HaManager.Store;
+
 namespace HaManager.Cli;
 
 /// <summary>The option values of <c>rules add|set</c> as typed (null = not given).</summary>
@@ -112,7 +114,7 @@ public static partial class RuleCommands
         if (!ctx.Store.IsQuorate()) throw new CliFailure("cluster not ready - no quorum?\n");
         if (!Commands.GroupsMigrated(ctx)) throw new CliFailure("cannot create ha rule: ha groups have not been migrated yet\n");
         const string context = "create ha rule failed";
-        ctx.Edit(ctx.Store.Layout.Rules, text =>
+        ctx.Edit(ConfigFile.Rules, text =>
         {
             var rules = Commands.EditableRules(text);
             if (rules.Rules.ContainsKey(id)) throw new CliFailure($"{context}: HA rule '{id}' already defined\n");
@@ -130,7 +132,7 @@ public static partial class RuleCommands
         CheckParameters(type, id, options, creating: false);
         if (!Commands.GroupsMigrated(ctx)) throw new CliFailure("cannot update ha rule: ha groups have not been migrated yet\n");
         const string context = "update HA rules failed";
-        ctx.Edit(ctx.Store.Layout.Rules, text =>
+        ctx.Edit(ConfigFile.Rules, text =>
         {
             var rules = Commands.EditableRules(text);
             if (digest is not null && rules.Digest != digest)
@@ -161,8 +163,8 @@ public static partial class RuleCommands
 
     public static void Remove(CliContext ctx, string id)
     {
-        if (!File.Exists(ctx.Store.Layout.Rules)) return;
-        ctx.Edit(ctx.Store.Layout.Rules, text =>
+        if (!ctx.Exists(ConfigFile.Rules)) return;
+        ctx.Edit(ConfigFile.Rules, text =>
         {
             var rules = Commands.EditableRules(text);
             rules.Rules.Remove(id); // removing a rule that is not there succeeds silently

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HaManager.Core;
+using HaManager.Store;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -33,8 +34,8 @@ public sealed record NodeConfig
     /// <summary>The node name.</summary>
     public required string Node { get; init; }
 
-    /// <summary>The directory of the directory store.</summary>
-    public required string StorePath { get; init; }
+    /// <summary>The cluster store: <c>directory:PATH</c> or <c>etcd:URL[,URL…]</c>.</summary>
+    public required StoreAddress Store { get; init; }
 
     /// <summary>watchdog-mux's socket.</summary>
     public string WatchdogSocket { get; init; } = "/run/watchdog-mux.sock";
@@ -99,13 +100,9 @@ public sealed record NodeConfig
             throw new NodeConfigException($"{path}: node: '{node}' is not a node name");
 
         string store = Pick(env("HAMANAGER_STORE"), doc.Store, "directory:/var/lib/hamanager");
-        string storePath = store switch
-        {
-            _ when store.StartsWith("directory:", StringComparison.Ordinal) && store.Length > "directory:".Length => store["directory:".Length..],
-            _ when store.StartsWith("etcd:", StringComparison.Ordinal) =>
-                throw new NodeConfigException($"{path}: store: the etcd store is not built yet; use directory:PATH"),
-            _ => throw new NodeConfigException($"{path}: store: '{store}' is not directory:PATH or etcd:URL[,URL...]"),
-        };
+        StoreAddress address;
+        try { address = StoreAddress.Parse(store); }
+        catch (FormatException e) { throw new NodeConfigException($"{path}: store: {e.Message}"); }
 
         string profile = doc.Profile ?? "default";
         var (client, device) = profile switch
@@ -131,7 +128,7 @@ public sealed record NodeConfig
 
         return new NodeConfig
         {
-            Node = node, StorePath = storePath, WatchdogSocket = socket, Budget = budget, Profile = profile, TimeScale = scale,
+            Node = node, Store = address, WatchdogSocket = socket, Budget = budget, Profile = profile, TimeScale = scale,
             OcfRoot = doc.OcfRoot ?? "/usr/lib/ocf",
         };
     }

@@ -4,7 +4,8 @@ using HaManager.Core.Crm;
 using HaManager.Core.Environment;
 using HaManager.Core.Lrm;
 using HaManager.Daemon;
-using HaManager.Store.Directory;
+using HaManager.Store;
+using HaManager.Store.Etcd;
 using HaManager.WatchdogMux;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -64,11 +65,11 @@ var logger = new LoggerConfiguration().MinimumLevel.Debug()
 var log = new SerilogHaLog(logger);
 
 var clock = new ScaledClock(config.TimeScale);
-DirectoryStore store;
+IHaStore store;
 try
 {
-    store = new DirectoryStore(config.StorePath, config.Node, clock, config.Budget, NodeShutdown.Detect,
-        warn: w => log.Write(LogLevel.Warning, w));
+    store = StoreFactory.Open(config, clock, NodeShutdown.Detect, warn: w => log.Write(LogLevel.Warning, w));
+    if (store is EtcdStore etcd) etcd.StartPresence($"{role}-{Environment.ProcessId}");
     store.PublishVersion(typeof(NodeConfig).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
 }
 catch (HaEnvironmentException e)
@@ -107,15 +108,16 @@ builder.Services.AddSingleton<IHostedService>(sp =>
     loop = new DaemonLoop(machine, clock, sp.GetRequiredService<IHostApplicationLifetime>(), log, jobsFinished));
 using var host = builder.Build();
 await host.RunAsync();
+store.Dispose();
 return loop?.ExitCode ?? 0;
 
-static int SafeMaxWorkers(DirectoryStore store)
+static int SafeMaxWorkers(IHaStore store)
 {
     try { return store.GetDatacenterSettings().MaxWorkers ?? 4; }
     catch (HaEnvironmentException) { return 4; }
 }
 
-static HaManager.Core.Model.ServiceConfigEntry? SafeConfigOf(DirectoryStore store, string sid)
+static HaManager.Core.Model.ServiceConfigEntry? SafeConfigOf(IHaStore store, string sid)
 {
     try { return store.ReadServiceConfig().TryGetValue(sid, out var cd) ? cd : null; }
     catch (HaEnvironmentException) { return null; }

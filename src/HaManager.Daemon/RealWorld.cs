@@ -3,7 +3,7 @@ using System.Diagnostics;
 using HaManager.Agents;
 using HaManager.Configuration;
 using HaManager.Core.Environment;
-using HaManager.Store.Directory;
+using HaManager.Store;
 using HaManager.WatchdogMux;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -78,8 +78,8 @@ public sealed class MuxWatchdog(string socket, IHaLog log) : IWatchdog
     }
 }
 
-/// <summary>The directory store's service homes as the agents see them.</summary>
-public sealed class StoreHomes(DirectoryStore store) : IServiceHomes
+/// <summary>The store's service homes as the agents see them.</summary>
+public sealed class StoreHomes(IHaStore store) : IServiceHomes
 {
     /// <inheritdoc/>
     public string? NodeOf(string sid) => store.NodeOfService(sid);

@@ -3,6 +3,7 @@ using HaManager.Core;
 using HaManager.Core.Environment;
 using HaManager.Core.Formats;
 using HaManager.Core.Model;
+using HaManager.Store;
 
 namespace HaManager.Store.Directory;
 
@@ -15,7 +16,7 @@ namespace HaManager.Store.Directory;
 /// its node's membership view is not quorate; reads still work. An empty or missing directory is set
 /// up on first use with this node as the only, quorate member.
 /// </summary>
-public sealed class DirectoryStore : IClusterStore, IMembership
+public sealed class DirectoryStore : IHaStore
 {
     private static readonly TimeSpan ConfigGuardTimeout = TimeSpan.FromSeconds(10);
     private readonly DirectoryLayout _layout;
@@ -45,6 +46,14 @@ public sealed class DirectoryStore : IClusterStore, IMembership
 
     /// <summary>The locks of this node on this store.</summary>
     public DirectoryLocks Locks { get; }
+
+    IClusterLocks IHaStore.Locks => Locks;
+
+    /// <inheritdoc/>
+    public string Address => "directory:" + _layout.Root;
+
+    /// <inheritdoc/>
+    public void Dispose() { }
 
     /// <summary>The paths.</summary>
     public DirectoryLayout Layout => _layout;
@@ -93,7 +102,7 @@ public sealed class DirectoryStore : IClusterStore, IMembership
     /// <inheritdoc/>
     public string? GetNodeVersion(string node) => StoreFiles.Read(_layout.Version(node))?.Trim() is { Length: > 0 } v ? v : null;
 
-    /// <summary>Publishes the software version this node runs (read by the group migration's check).</summary>
+    /// <inheritdoc/>
     public void PublishVersion(string version) => Write(_layout.Version(_node), version + "\n");
 
     /// <inheritdoc/>
@@ -182,24 +191,13 @@ public sealed class DirectoryStore : IClusterStore, IMembership
         return result;
     }
 
-    /// <summary>Creates a service's home on <paramref name="node"/> (adding a resource; the CLI and tests).</summary>
+    /// <inheritdoc/>
     public void PlaceService(string sid, string node) => Write(_layout.ServiceHome(node, sid), "");
 
     /// <inheritdoc/>
     public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes) =>
         EditUnderConfigLock(() =>
-        {
-            var file = ResourcesConfig.Parse(StoreFiles.Read(_layout.Resources) ?? "");
-            foreach (var sid in changes.Keys.Order(StringComparer.Ordinal))
-                if (!file.Sections.ContainsKey(sid)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
-            foreach (var (sid, change) in changes.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                var props = file.Sections[sid].Properties;
-                foreach (var (key, value) in change.Set) props[key] = value;
-                foreach (var key in change.Delete) props.Remove(key);
-            }
-            StoreFiles.Write(_layout.Resources, ResourcesConfig.Write(file));
-        });
+            StoreFiles.Write(_layout.Resources, StoreViews.ApplyServiceChanges(StoreFiles.Read(_layout.Resources), changes)));
 
     /// <inheritdoc/>
     public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
@@ -208,11 +206,10 @@ public sealed class DirectoryStore : IClusterStore, IMembership
         Guarded(() => Locks.WhileHeld(managerLease, () => MoveHome(sid, fromNode, toNode)));
     }
 
-    /// <summary>The node whose directory holds the service's home, or null.</summary>
+    /// <inheritdoc/>
     public string? NodeOfService(string sid) => Guarded(LocateServices).GetValueOrDefault(sid);
 
-    /// <summary>Moves a service's home as its own migration does (an LRM relocating an OCF resource or a
-    /// unit): only from where it is, atomically, under the configuration lock.</summary>
+    /// <inheritdoc/>
     public void MoveServiceHome(string sid, string fromNode, string toNode) =>
         EditUnderConfigLock(() => MoveHome(sid, fromNode, toNode));
 
@@ -237,9 +234,6 @@ public sealed class DirectoryStore : IClusterStore, IMembership
     /// <inheritdoc/>
     public string? ReadRulesConfig() => Read(_layout.Rules);
 
-    /// <summary>The raw text of ha/resources.cfg (null when missing), for tools that show or edit it as written.</summary>
-    public string? ReadResourcesConfig() => Read(_layout.Resources);
-
     /// <inheritdoc/>
     public void WriteRulesConfig(string text) => EditUnderConfigLock(() => StoreFiles.Write(_layout.Rules, text));
 
@@ -255,25 +249,41 @@ public sealed class DirectoryStore : IClusterStore, IMembership
     });
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() =>
-        ReadServiceConfig().ToDictionary(kv => kv.Key,
-            kv => new ServiceStats(kv.Value.Node, kv.Value.State, kv.Value.State == RequestedStates.Started), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() => StoreViews.ServiceStats(ReadServiceConfig());
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => new Dictionary<string, NodeUsage>(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => StoreViews.NoNodeStats();
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => new Dictionary<string, NodeUsage>(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => StoreViews.NoNodeStats();
 
-    /// <summary>Replaces a configuration file under the configuration lock (the CLI's writes go here too).</summary>
-    public void WriteConfigFile(string path, string text) => EditUnderConfigLock(() => StoreFiles.Write(path, text));
+    /// <inheritdoc/>
+    public string? ReadConfig(ConfigFile file) => Read(PathOf(file));
 
-    /// <summary>Read-modify-write of a configuration file under the configuration lock: <paramref name="edit"/>
-    /// gets the current text (null when missing) and returns the new one, or throws to write nothing.
-    /// <paramref name="wait"/> bounds the wait for the lock (default 10 s; a person at a shell, or a script
-    /// running many edits at once, may rather wait longer than fail).</summary>
-    public void EditConfigFile(string path, Func<string?, string> edit, TimeSpan? wait = null) =>
-        EditUnderConfigLock(() => StoreFiles.Write(path, edit(StoreFiles.Read(path))), wait);
+    /// <inheritdoc/>
+    public void EditConfig(ConfigFile file, Func<string?, string?> edit, TimeSpan? wait = null)
+    {
+        string path = PathOf(file);
+        EditUnderConfigLock(() =>
+        {
+            if (edit(StoreFiles.Read(path)) is { } text) StoreFiles.Write(path, text);
+            else if (File.Exists(path))
+            {
+                File.Delete(path);
+                StoreFiles.SyncDirectory(Path.GetDirectoryName(path)!);
+            }
+        }, wait);
+    }
+
+    private string PathOf(ConfigFile file) => file switch
+    {
+        ConfigFile.Resources => _layout.Resources,
+        ConfigFile.Rules => _layout.Rules,
+        ConfigFile.Groups => _layout.Groups,
+        ConfigFile.Fence => _layout.Fence,
+        ConfigFile.Datacenter => _layout.Datacenter,
+        _ => throw new ArgumentOutOfRangeException(nameof(file)),
+    };
 
     // ---- Helpers: every I/O failure becomes the store's one exception.
 

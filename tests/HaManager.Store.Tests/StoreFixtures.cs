@@ -1,7 +1,10 @@
 using HaManager.Core;
 using HaManager.Core.Environment;
+using HaManager.LocalCluster;
 using HaManager.Simulator;
+using HaManager.Store;
 using HaManager.Store.Directory;
+using HaManager.Store.Etcd;
 
 namespace HaManager.Store.Tests;
 
@@ -23,6 +26,10 @@ public interface IStoreFixture : IDisposable
 
     /// <summary>The lock lifetime the store enforces.</summary>
     long LockLifetimeSeconds { get; }
+
+    /// <summary>Whether a node without quorum can still read (pmxcfs: its local copy; etcd: a node cut
+    /// off from etcd reaches nothing).</summary>
+    bool ReadsWithoutQuorum => true;
 }
 
 /// <summary>The simulator's store (SimCluster behind SimEnvironment), all nodes powered on.</summary>
@@ -119,4 +126,97 @@ public sealed class DirectoryStoreFixture : IStoreFixture
     public void Dispose() => System.IO.Directory.Delete(_root, recursive: true);
 
     public override string ToString() => "directory store";
+}
+
+/// <summary>The etcd store on a real etcd (one member, started once for the suite), each test under a key
+/// prefix of its own; every node reaches etcd through its own <see cref="TcpCutProxy"/>, so cutting a node
+/// off is a real connection failure. Time runs six times faster than real time (lock TTL 3 s).</summary>
+public sealed class EtcdStoreFixture : IStoreFixture
+{
+    private const double TimeScale = 6;
+    private static readonly SafetyBudget Budget = SafetyBudget.Derived(clientTimeoutSeconds: 10, deviceTimeoutSeconds: 5, skewMarginSeconds: 2);
+    private static readonly Lazy<EtcdCluster> Etcd = new(() =>
+    {
+        Prerequisites.Require("etcd-server", EtcdCluster.Binary);
+        return EtcdCluster.Start(1);
+    });
+    private readonly Dictionary<string, (EtcdStore Store, TcpCutProxy Proxy)> _nodes = new(StringComparer.Ordinal);
+
+    public EtcdStoreFixture()
+    {
+        var member = Etcd.Value.ClientUrls[0];
+        string prefix = $"/test-{Guid.NewGuid():N}/";
+        foreach (var node in new[] { "node1", "node2", "node3" })
+        {
+            var proxy = new TcpCutProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, member.Port));
+            var store = new EtcdStore(new StoreAddress.Etcd([proxy.Url], prefix), node, Budget,
+                new EtcdStoreOptions { TimeScale = TimeScale, RequestTimeout = TimeSpan.FromSeconds(1), QuorumProbeInterval = TimeSpan.Zero, PresenceTtlSeconds = 2 });
+            store.StartPresence("test");
+            _nodes[node] = (store, proxy);
+        }
+        WaitUntil(() => _nodes.Values.All(n => n.Store.GetNodeInfo().Online.Count(kv => kv.Value) == 3), "all three nodes online");
+    }
+
+    /// <summary>Stops the suite's etcd.</summary>
+    public static void StopEtcd()
+    {
+        if (Etcd.IsValueCreated) Etcd.Value.Dispose();
+    }
+
+    public (IClusterStore, IClusterLocks, IMembership) Node(string node) => (_nodes[node].Store, _nodes[node].Store.Locks, _nodes[node].Store);
+
+    public void Advance(long seconds) => Thread.Sleep(TimeSpan.FromSeconds(seconds / TimeScale));
+
+    public void SetQuorate(string node, bool quorate)
+    {
+        var (store, proxy) = _nodes[node];
+        if (quorate)
+        {
+            proxy.Heal();
+            WaitUntil(store.IsQuorate, $"{node} quorate again");
+        }
+        else proxy.Cut();
+    }
+
+    public void AddService(string sid, string node, string state)
+    {
+        var store = _nodes[node].Store;
+        var (type, name) = HaManager.Core.Model.ServiceId.Parse(sid);
+        store.EditConfig(ConfigFile.Resources, text => (text ?? "") + $"{type}: {name}\n\tstate {state}\n\n");
+        store.PlaceService(sid, node);
+    }
+
+    public long LockLifetimeSeconds => Budget.LockLifetimeSeconds;
+
+    public bool ReadsWithoutQuorum => false;
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException("timed out waiting for " + what);
+            Thread.Sleep(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (store, proxy) in _nodes.Values)
+        {
+            proxy.Heal();
+            store.Dispose();
+            proxy.Dispose();
+        }
+    }
+
+    public override string ToString() => "etcd store";
+}
+
+/// <summary>Stops the suite's etcd when the assembly's tests are done.</summary>
+[SetUpFixture]
+public sealed class EtcdSuite
+{
+    [OneTimeTearDown]
+    public void Stop() => EtcdStoreFixture.StopEtcd();
 }

@@ -2,14 +2,15 @@ using System.Diagnostics;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
-namespace HaManager.Agents.Tests;
+
+namespace HaManager.TestSupport;
 
 /// <summary>
 /// Real components the tests need, installed when missing: as root through apt-get (the test command
 /// installs what it needs); otherwise the test is ignored with the exact apt-get line — and in CI
 /// (<c>CI=true</c>) a missing component is a failure, never a skip.
 /// </summary>
-internal static class Prerequisites
+public static class Prerequisites
 {
     private static readonly object Gate = new();
     private static readonly Dictionary<string, string?> Attempted = new(StringComparer.Ordinal);

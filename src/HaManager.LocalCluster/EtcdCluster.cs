@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace HaManager.LocalCluster;
+
+/// <summary>
+/// A real etcd cluster on loopback (Debian's <c>etcd</c>, platform §1.2): N members on free ports, data
+/// under /dev/shm, <c>--pre-vote</c> on; ready when every member's <c>/health</c> says true. Members can be
+/// killed and restarted (same data directory: they rejoin). Disposing kills them and removes the data.
+/// </summary>
+public sealed class EtcdCluster : IDisposable
+{
+    /// <summary>Where Debian installs etcd.</summary>
+    public const string Binary = "/usr/bin/etcd";
+
+    private readonly string _dataRoot;
+    private readonly (int Client, int Peer)[] _ports;
+    private readonly Process?[] _processes;
+    private readonly string _initialCluster;
+    private readonly string _token = "hamanager-" + Guid.NewGuid().ToString("N")[..8];
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(1) };
+
+    private EtcdCluster(int members, string dataRoot)
+    {
+        _dataRoot = dataRoot;
+        _ports = Enumerable.Range(0, members).Select(_ => (FreePort(), FreePort())).ToArray();
+        _processes = new Process?[members];
+        _initialCluster = string.Join(',', _ports.Select((p, i) => $"m{i + 1}=http://127.0.0.1:{p.Peer}"));
+    }
+
+    /// <summary>Starts <paramref name="members"/> members and waits until all are healthy.</summary>
+    public static EtcdCluster Start(int members, TimeSpan? timeout = null)
+    {
+        if (!File.Exists(Binary)) throw new InvalidOperationException($"{Binary} is missing: apt-get install -y etcd-server");
+        string root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "hamanager-etcd-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        var cluster = new EtcdCluster(members, root);
+        try
+        {
+            for (int i = 0; i < members; i++) cluster.StartMember(i);
+            for (int i = 0; i < members; i++) cluster.WaitHealthy(i, timeout ?? TimeSpan.FromSeconds(20));
+            return cluster;
+        }
+        catch
+        {
+            cluster.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The members' client URLs.</summary>
+    public IReadOnlyList<Uri> ClientUrls => _ports.Select(p => new Uri($"http://127.0.0.1:{p.Client}")).ToArray();
+
+    /// <summary>The store address of this cluster under <paramref name="prefix"/> (e.g. <c>/hamanager</c>).</summary>
+    public string StoreAddress(string prefix = "/hamanager") =>
+        "etcd:" + string.Join(',', ClientUrls.Select(u => u.GetLeftPart(UriPartial.Authority) + prefix));
+
+    /// <summary>Kills member <paramref name="index"/> (0-based) with SIGKILL and waits for it to exit.</summary>
+    public void Kill(int index)
+    {
+        if (_processes[index] is not { } p) return;
+        try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        p.WaitForExit(10_000);
+        p.Dispose();
+        _processes[index] = null;
+    }
+
+    /// <summary>Starts member <paramref name="index"/> again on its data directory and waits until it is healthy
+    /// (it needs a quorum of members running for that).</summary>
+    public void Restart(int index, bool waitHealthy = true)
+    {
+        StartMember(index);
+        if (waitHealthy) WaitHealthy(index, TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Whether member <paramref name="index"/> answers <c>/health</c> with true (it has a leader).</summary>
+    public bool Healthy(int index)
+    {
+        try { return Http.GetStringAsync($"http://127.0.0.1:{_ports[index].Client}/health").GetAwaiter().GetResult().Contains("\"true\"", StringComparison.Ordinal); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+    }
+
+    private void StartMember(int i)
+    {
+        var (client, peer) = _ports[i];
+        var psi = new ProcessStartInfo(Binary)
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+        {
+            "--name", $"m{i + 1}", "--data-dir", Path.Combine(_dataRoot, $"m{i + 1}"),
+            "--listen-client-urls", $"http://127.0.0.1:{client}", "--advertise-client-urls", $"http://127.0.0.1:{client}",
+            "--listen-peer-urls", $"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peer}",
+            "--initial-cluster", _initialCluster, "--initial-cluster-token", _token, "--initial-cluster-state", "new",
+            "--pre-vote", "--logger", "zap", "--log-outputs", Path.Combine(_dataRoot, $"m{i + 1}.log"),
+        }) psi.ArgumentList.Add(arg);
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("etcd did not start");
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        _processes[i] = p;
+    }
+
+    private void WaitHealthy(int i, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!Healthy(i))
+        {
+            if (_processes[i] is { HasExited: true } p)
+                throw new InvalidOperationException($"etcd member m{i + 1} exited with {p.ExitCode}; see {Path.Combine(_dataRoot, $"m{i + 1}.log")}");
+            if (DateTime.UtcNow > until) throw new TimeoutException($"etcd member m{i + 1} not healthy after {timeout.TotalSeconds:0} s");
+            Thread.Sleep(100);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        for (int i = 0; i < _processes.Length; i++) Kill(i);
+        try { Directory.Delete(_dataRoot, recursive: true); } catch (IOException) { }
+    }
+}

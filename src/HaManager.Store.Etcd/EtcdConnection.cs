@@ -1,0 +1,146 @@
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using HaManager.Core.Environment;
+
+namespace HaManager.Store.Etcd;
+
+/// <summary>
+/// Blocking calls to an etcd cluster over gRPC (dotnet-etcd's generated clients), with etcd's client
+/// rules (platform §1.7): every request carries <c>hasleader: true</c>, so a member without a leader refuses
+/// at once instead of hanging, and a deadline; a member that cannot answer is skipped for the next one.
+/// Every failure becomes one <see cref="HaEnvironmentException"/>. Thread-safe.
+/// </summary>
+public sealed class EtcdConnection : IDisposable
+{
+    private readonly (Uri Url, GrpcChannel Channel, KV.KVClient Kv, Lease.LeaseClient Lease)[] _members;
+    private readonly TimeSpan _timeout;
+    private int _current;
+    private static readonly Metadata HasLeader = new() { { "hasleader", "true" } };
+
+    /// <param name="endpoints">The members' client URLs.</param>
+    /// <param name="timeout">The deadline of one request to one member.</param>
+    public EtcdConnection(IReadOnlyList<Uri> endpoints, TimeSpan timeout)
+    {
+        _timeout = timeout;
+        _members = endpoints.Select(url =>
+        {
+            var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    ConnectTimeout = timeout,
+                    KeepAlivePingDelay = timeout,
+                    KeepAlivePingTimeout = timeout,
+                    EnableMultipleHttp2Connections = true,
+                },
+                // A member that was cut off and is back must be used again within a round, not minutes later.
+                InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+                MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+                MaxReceiveMessageSize = 64 * 1024 * 1024,
+            });
+            return (url, channel, new KV.KVClient(channel), new Lease.LeaseClient(channel));
+        }).ToArray();
+    }
+
+    /// <summary>The deadline of one request.</summary>
+    public TimeSpan Timeout => _timeout;
+
+    /// <summary>Runs one request, trying each member at most once, starting with the last that answered.</summary>
+    public T Call<T>(string what, Func<KV.KVClient, Lease.LeaseClient, CallOptions, T> request)
+    {
+        string? last = null;
+        for (int attempt = 0; attempt < _members.Length; attempt++)
+        {
+            int index = (Volatile.Read(ref _current) + attempt) % _members.Length;
+            var member = _members[index];
+            try
+            {
+                var result = request(member.Kv, member.Lease, new CallOptions(HasLeader, DateTime.UtcNow + _timeout));
+                Volatile.Write(ref _current, index);
+                return result;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
+                                             or StatusCode.Unknown or StatusCode.Internal or StatusCode.Cancelled)
+            {
+                last = $"{member.Url.GetLeftPart(UriPartial.Authority)}: {e.Status.Detail}";
+            }
+            catch (RpcException e)
+            {
+                throw new HaEnvironmentException($"etcd {what} failed - {e.Status.Detail}\n");
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+            {
+                last = $"{member.Url.GetLeftPart(UriPartial.Authority)}: {e.Message}";
+            }
+        }
+        throw new HaEnvironmentException($"etcd {what} failed - {last}\n");
+    }
+
+    // ---- The requests the store uses.
+
+    /// <summary>A key's current value, or null.</summary>
+    public Mvccpb.KeyValue? Get(string key) =>
+        Call("read", (kv, _, o) => kv.Range(new RangeRequest { Key = Bytes(key) }, o)).Kvs.FirstOrDefault();
+
+    /// <summary>Every key under a prefix, in key order.</summary>
+    public IReadOnlyList<Mvccpb.KeyValue> GetPrefix(string prefix, bool keysOnly = false) =>
+        Call("read", (kv, _, o) => kv.Range(new RangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), KeysOnly = keysOnly }, o)).Kvs;
+
+    /// <summary>How many keys a prefix has.</summary>
+    public long Count(string prefix) =>
+        Call("read", (kv, _, o) => kv.Range(new RangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), CountOnly = true }, o)).Count;
+
+    /// <summary>Writes a key (bound to <paramref name="lease"/> when not 0).</summary>
+    public void Put(string key, string value, long lease = 0) =>
+        Call("write", (kv, _, o) => kv.Put(new PutRequest { Key = Bytes(key), Value = Bytes(value), Lease = lease }, o));
+
+    /// <summary>A transaction.</summary>
+    public TxnResponse Txn(TxnRequest txn) => Call("transaction", (kv, _, o) => kv.Txn(txn, o));
+
+    /// <summary>Deletes every key under a prefix and returns them, atomically.</summary>
+    public IReadOnlyList<Mvccpb.KeyValue> TakePrefix(string prefix) =>
+        Call("delete", (kv, _, o) => kv.DeleteRange(new DeleteRangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), PrevKv = true }, o)).PrevKvs;
+
+    /// <summary>A new lease of <paramref name="ttlSeconds"/>.</summary>
+    public long Grant(long ttlSeconds) => Call("lease grant", (_, lease, o) => lease.LeaseGrant(new LeaseGrantRequest { TTL = ttlSeconds }, o)).ID;
+
+    /// <summary>One keep-alive of a lease: true iff the lease still lived (its full TTL is restored).</summary>
+    public bool KeepAlive(long id) => Call("lease keep-alive", (_, lease, o) =>
+    {
+        using var call = lease.LeaseKeepAlive(o);
+        call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = id }).GetAwaiter().GetResult();
+        bool answered = call.ResponseStream.MoveNext(CancellationToken.None).GetAwaiter().GetResult();
+        call.RequestStream.CompleteAsync().GetAwaiter().GetResult();
+        return answered && call.ResponseStream.Current.TTL > 0;
+    });
+
+    /// <summary>Revokes a lease (its keys vanish at once); false if that failed.</summary>
+    public bool Revoke(long id)
+    {
+        try
+        {
+            Call("lease revoke", (_, lease, o) => lease.LeaseRevoke(new LeaseRevokeRequest { ID = id }, o));
+            return true;
+        }
+        catch (HaEnvironmentException) { return false; }
+    }
+
+    /// <summary>UTF-8 bytes of a key or value.</summary>
+    public static ByteString Bytes(string text) => ByteString.CopyFromUtf8(text);
+
+    /// <summary>The end of a prefix range: the prefix with its last byte incremented.</summary>
+    public static ByteString PrefixEnd(string prefix)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(prefix);
+        bytes[^1]++;
+        return ByteString.CopyFrom(bytes);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var member in _members) member.Channel.Dispose();
+    }
+}

@@ -1,0 +1,94 @@
+using Etcdserverpb;
+using HaManager.Core.Environment;
+
+namespace HaManager.Store.Etcd;
+
+/// <summary>
+/// Cluster locks on etcd: a lock is the key <c>locks/&lt;name&gt;</c> holding the holder's node name, bound to a
+/// lease of the lock lifetime and created only if absent (a transaction comparing its create revision with 0).
+/// Renewing is one keep-alive of that lease; when the holder stops renewing, etcd deletes the key after the
+/// TTL and another node may create it. The fencing token is the key's create revision: a new holder's key
+/// is created at a later revision, so its token is greater; every write only the holder may do compares it
+/// (<see cref="Guard"/>). Operations never throw: unreachable etcd or no quorum answers null or false.
+/// </summary>
+public sealed class EtcdLocks(EtcdConnection etcd, EtcdKeys keys, string node, long leaseTtlSeconds) : IClusterLocks
+{
+    private readonly Action<TimeSpan> _sleep = Thread.Sleep;
+
+    /// <summary>The lease TTL of a lock, in real seconds.</summary>
+    public long LeaseTtlSeconds => leaseTtlSeconds;
+
+    /// <summary>The retry window of <see cref="TryAcquireRepeatedly"/>, in real seconds.</summary>
+    public TimeSpan RetryWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <inheritdoc/>
+    public LockLease? TryAcquire(string name)
+    {
+        string key = keys.Lock(name);
+        try
+        {
+            if (etcd.Get(key) is { } held)
+            {
+                if (held.Value.ToStringUtf8() != node) return null;
+                if (etcd.KeepAlive(held.Lease)) return new LockLease(name, held.CreateRevision);
+                // Our lease is gone (expired while we were away): the key goes with it; take it anew below.
+            }
+            long lease = etcd.Grant(leaseTtlSeconds);
+            var txn = new TxnRequest();
+            txn.Compare.Add(new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(node), Lease = lease } });
+            var response = etcd.Txn(txn);
+            if (response.Succeeded) return new LockLease(name, response.Header.Revision);
+            etcd.Revoke(lease);
+            return null;
+        }
+        catch (HaEnvironmentException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public LockLease? TryAcquireRepeatedly(string name)
+    {
+        var until = DateTime.UtcNow + RetryWindow;
+        while (true)
+        {
+            if (TryAcquire(name) is { } lease) return lease;
+            if (DateTime.UtcNow + TimeSpan.FromSeconds(1) > until) return null;
+            _sleep(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool Release(string name)
+    {
+        string key = keys.Lock(name);
+        try
+        {
+            if (etcd.Get(key) is not { } held || held.Value.ToStringUtf8() != node) return false;
+            var txn = new TxnRequest();
+            txn.Compare.Add(CreatedAt(key, held.CreateRevision));
+            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(key) } });
+            if (!etcd.Txn(txn).Succeeded) return false;
+            etcd.Revoke(held.Lease);
+            return true;
+        }
+        catch (HaEnvironmentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The compares that make a transaction succeed only while <paramref name="lease"/> is the lock's
+    /// current lease held by this node: its key still exists with the create revision of the token and our name.</summary>
+    public IEnumerable<Compare> Guard(LockLease lease)
+    {
+        string key = keys.Lock(lease.Name);
+        yield return CreatedAt(key, lease.Token);
+        yield return new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = EtcdConnection.Bytes(node) };
+    }
+
+    private static Compare CreatedAt(string key, long revision) =>
+        new() { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = revision };
+}

@@ -1,0 +1,358 @@
+using System.Globalization;
+using Etcdserverpb;
+using HaManager.Core;
+using HaManager.Core.Environment;
+using HaManager.Core.Formats;
+using HaManager.Core.Model;
+
+namespace HaManager.Store.Etcd;
+
+/// <summary>How an <see cref="EtcdStore"/> talks to etcd.</summary>
+public sealed record EtcdStoreOptions
+{
+    /// <summary>The deadline of one request to one member (default 2 s). Also the quorum test: a node is
+    /// quorate while it completes a linearizable request within it.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>One HA second is 1/TimeScale real seconds (local clusters run faster); lease TTLs are real.</summary>
+    public double TimeScale { get; init; } = 1;
+
+    /// <summary>The TTL of a running daemon's presence key, real seconds: how soon a dead or cut-off node
+    /// shows as offline (default 5).</summary>
+    public long PresenceTtlSeconds { get; init; } = 5;
+
+    /// <summary>How long one quorum probe's answer is reused (default 0.5 s: a round asks several times).</summary>
+    public TimeSpan QuorumProbeInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>
+/// The cluster store of one node on etcd (layout: <see cref="EtcdKeys"/>). Reads are linearizable; writes
+/// only the master may do are transactions guarded by its lock's fencing token (<see cref="EtcdLocks.Guard"/>);
+/// configuration edits are compare-and-swap on the key's mod revision, retried, so no concurrent edit is
+/// lost; taking the CRM command queue is one atomic delete that returns what it deleted. Quorum is
+/// "etcd answered a linearizable request within the request timeout": a node cut off from the etcd
+/// majority is not quorate, so it can neither renew its locks nor write. Membership: registered nodes
+/// (<c>nodes/</c>) and the presence keys of running daemons (<c>online/</c>, lease-bound, kept alive by
+/// <see cref="StartPresence"/>).
+/// </summary>
+public sealed class EtcdStore : IHaStore
+{
+    private readonly EtcdConnection _etcd;
+    private readonly EtcdKeys _keys;
+    private readonly string _node;
+    private readonly EtcdStoreOptions _options;
+    private readonly Func<NodeShutdownInfo> _shutdown;
+    private readonly Action<string>? _warn;
+    private readonly EtcdLocks _locks;
+    private readonly object _quorumGate = new();
+    private (DateTime At, bool Quorate) _quorum = (DateTime.MinValue, false);
+    private Presence? _presence;
+    private string? _lastWarnedDigest;
+
+    /// <summary>Opens the store; contacts etcd only when first used.</summary>
+    public EtcdStore(StoreAddress.Etcd address, string node, SafetyBudget budget, EtcdStoreOptions? options = null,
+        Func<NodeShutdownInfo>? shutdown = null, Action<string>? warn = null)
+    {
+        _options = options ?? new EtcdStoreOptions();
+        _etcd = new EtcdConnection(address.Endpoints, _options.RequestTimeout);
+        _keys = new EtcdKeys(address.Prefix);
+        _node = node;
+        _shutdown = shutdown ?? (() => default);
+        _warn = warn;
+        Address = address.ToString();
+        _locks = new EtcdLocks(_etcd, _keys, node, LeaseTtl(budget.LockLifetimeSeconds, _options.TimeScale))
+        {
+            RetryWindow = TimeSpan.FromSeconds(budget.LockRetryWindowSeconds / _options.TimeScale),
+        };
+    }
+
+    /// <summary>A lock lifetime in HA seconds as a lease TTL: real seconds, rounded up, at least etcd's minimum of 2.</summary>
+    public static long LeaseTtl(int haSeconds, double timeScale) => Math.Max(2, (long)Math.Ceiling(haSeconds / timeScale));
+
+    /// <inheritdoc/>
+    public IClusterLocks Locks => _locks;
+
+    /// <inheritdoc/>
+    public string Address { get; }
+
+    /// <summary>The keys of this cluster.</summary>
+    public EtcdKeys Keys => _keys;
+
+    /// <summary>Registers this node and keeps a presence key alive for this process until disposed: the
+    /// daemons call it, so a node is online while one of its daemons runs and reaches etcd.</summary>
+    public void StartPresence(string id) => _presence ??= new Presence(this, id);
+
+    // ---- Membership.
+
+    /// <inheritdoc/>
+    public bool IsQuorate()
+    {
+        lock (_quorumGate)
+        {
+            if (DateTime.UtcNow - _quorum.At < _options.QuorumProbeInterval) return _quorum.Quorate;
+            bool quorate;
+            try { _etcd.Count(_keys.Nodes); quorate = true; }
+            catch (HaEnvironmentException) { quorate = false; }
+            _quorum = (DateTime.UtcNow, quorate);
+            return quorate;
+        }
+    }
+
+    /// <inheritdoc/>
+    public NodeInfo GetNodeInfo()
+    {
+        try
+        {
+            var txn = new TxnRequest();
+            txn.Success.Add(RangeOp(_keys.Nodes, prefix: true, keysOnly: true));
+            txn.Success.Add(RangeOp(_keys.Online, prefix: true, keysOnly: true));
+            var r = _etcd.Txn(txn);
+            var online = new Dictionary<string, bool>(StringComparer.Ordinal);
+            foreach (var kv in r.Responses[0].ResponseRange.Kvs) online[kv.Key.ToStringUtf8()[_keys.Nodes.Length..]] = false;
+            foreach (var kv in r.Responses[1].ResponseRange.Kvs)
+                online[kv.Key.ToStringUtf8()[_keys.Online.Length..].Split('/')[0]] = true;
+            return new NodeInfo(online, true);
+        }
+        catch (HaEnvironmentException)
+        {
+            return new NodeInfo(new Dictionary<string, bool>(StringComparer.Ordinal), false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public string? GetNodeVersion(string node)
+    {
+        try { return _etcd.Get(_keys.Node(node))?.Value.ToStringUtf8() is { Length: > 0 } v ? v : null; }
+        catch (HaEnvironmentException) { return null; }
+    }
+
+    /// <inheritdoc/>
+    public void PublishVersion(string version) => _etcd.Put(_keys.Node(_node), version);
+
+    /// <inheritdoc/>
+    public NodeShutdownInfo IsNodeShutdown() => _shutdown();
+
+    // ---- Store.
+
+    /// <inheritdoc/>
+    public bool ClusterStateUpdate() => true;
+
+    /// <inheritdoc/>
+    public ManagerStatus ReadManagerStatus() =>
+        Parse(() => StatusJson.ParseManagerStatus(Text(_etcd.Get(_keys.ManagerStatus)) ?? ""), "manager status");
+
+    /// <inheritdoc/>
+    public void WriteManagerStatus(ManagerStatus status, LockLease managerLease) =>
+        Guarded(managerLease, "write the manager status", new RequestOp { RequestPut = Put(_keys.ManagerStatus, StatusJson.Write(status)) });
+
+    /// <inheritdoc/>
+    public LrmStatus ReadLrmStatus(string node) =>
+        Parse(() => StatusJson.ParseLrmStatus(Text(_etcd.Get(_keys.LrmStatus(node))) ?? ""), $"lrm status of '{node}'");
+
+    /// <inheritdoc/>
+    public void WriteLrmStatus(string node, LrmStatus status) => _etcd.Put(_keys.LrmStatus(node), StatusJson.Write(status));
+
+    /// <inheritdoc/>
+    public void QueueCrmCommand(string command)
+    {
+        // Unique and roughly ordered; the queue is read in create-revision order, which is etcd's order.
+        string id = DateTime.UtcNow.Ticks.ToString("x16", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
+        _etcd.Put(_keys.CrmCommands + id, command.TrimEnd('\n') + "\n");
+    }
+
+    /// <inheritdoc/>
+    public bool AnyPendingCrmCommand() => _etcd.Count(_keys.CrmCommands) > 0;
+
+    /// <inheritdoc/>
+    public string ReadCrmCommands() =>
+        string.Concat(_etcd.TakePrefix(_keys.CrmCommands).OrderBy(kv => kv.CreateRevision).Select(kv => kv.Value.ToStringUtf8()));
+
+    /// <inheritdoc/>
+    public SortedMap<ServiceConfigEntry> ReadServiceConfig()
+    {
+        // One transaction: the configuration and the homes of one revision.
+        var txn = new TxnRequest();
+        txn.Success.Add(RangeOp(_keys.Config(ConfigFile.Resources)));
+        txn.Success.Add(RangeOp(_keys.Homes, prefix: true));
+        var r = _etcd.Txn(txn);
+        var file = ResourcesConfig.Parse(Text(r.Responses[0].ResponseRange.Kvs.FirstOrDefault()) ?? "");
+        if (_warn is not null && file.Warnings.Count > 0 && file.Digest != _lastWarnedDigest)
+        {
+            _lastWarnedDigest = file.Digest;
+            foreach (var warning in file.Warnings) _warn(warning);
+        }
+        var homes = r.Responses[1].ResponseRange.Kvs.ToDictionary(kv => kv.Key.ToStringUtf8()[_keys.Homes.Length..], kv => kv.Value.ToStringUtf8(), StringComparer.Ordinal);
+        return ResourcesConfig.ToRuntime(file, sid => homes.GetValueOrDefault(sid));
+    }
+
+    /// <inheritdoc/>
+    public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes) =>
+        EditConfig(ConfigFile.Resources, text => StoreViews.ApplyServiceChanges(text, changes));
+
+    /// <inheritdoc/>
+    public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
+    {
+        var txn = new TxnRequest();
+        txn.Compare.AddRange(_locks.Guard(managerLease));
+        txn.Compare.Add(ValueIs(_keys.Home(sid), fromNode));
+        txn.Success.Add(new RequestOp { RequestPut = Put(_keys.Home(sid), toNode) });
+        if (_etcd.Txn(txn).Succeeded) return;
+        string current = NodeOfService(sid) ?? "";
+        if (current == fromNode) throw NotHeld(managerLease);
+        throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
+    }
+
+    /// <inheritdoc/>
+    public DatacenterSettings GetDatacenterSettings() => DatacenterConfig.Parse(ReadConfig(ConfigFile.Datacenter));
+
+    /// <inheritdoc/>
+    public string? ReadRulesConfig() => ReadConfig(ConfigFile.Rules);
+
+    /// <inheritdoc/>
+    public void WriteRulesConfig(string text) => EditConfig(ConfigFile.Rules, _ => text);
+
+    /// <inheritdoc/>
+    public string? ReadGroupConfig() => ReadConfig(ConfigFile.Groups);
+
+    /// <inheritdoc/>
+    public void DeleteGroupConfig() =>
+        EditConfig(ConfigFile.Groups, text => text is null ? throw new HaEnvironmentException("groups config does not exist\n") : null);
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() => StoreViews.ServiceStats(ReadServiceConfig());
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => StoreViews.NoNodeStats();
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => StoreViews.NoNodeStats();
+
+    /// <inheritdoc/>
+    public string? ReadConfig(ConfigFile file) => Text(_etcd.Get(_keys.Config(file)));
+
+    /// <inheritdoc/>
+    public void EditConfig(ConfigFile file, Func<string?, string?> edit, TimeSpan? wait = null)
+    {
+        string key = _keys.Config(file);
+        var until = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(10));
+        for (int attempt = 0; ; attempt++)
+        {
+            var current = _etcd.Get(key);
+            string? text = edit(Text(current));
+            var txn = new TxnRequest();
+            txn.Compare.Add(current is null
+                ? new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
+                : new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = current.ModRevision });
+            txn.Success.Add(text is null
+                ? new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(key) } }
+                : new RequestOp { RequestPut = Put(key, text) });
+            if (_etcd.Txn(txn).Succeeded) return;
+            if (DateTime.UtcNow > until)
+                throw new HaEnvironmentException($"unable to edit {key} - other edits kept winning for {(wait ?? TimeSpan.FromSeconds(10)).TotalSeconds:0} s\n");
+            Thread.Sleep(Random.Shared.Next(5, 20 + Math.Min(attempt, 20) * 10));
+        }
+    }
+
+    /// <inheritdoc/>
+    public string? NodeOfService(string sid) => Text(_etcd.Get(_keys.Home(sid)));
+
+    /// <inheritdoc/>
+    public void PlaceService(string sid, string node) => _etcd.Put(_keys.Home(sid), node);
+
+    /// <inheritdoc/>
+    public void MoveServiceHome(string sid, string fromNode, string toNode)
+    {
+        var txn = new TxnRequest();
+        txn.Compare.Add(ValueIs(_keys.Home(sid), fromNode));
+        txn.Success.Add(new RequestOp { RequestPut = Put(_keys.Home(sid), toNode) });
+        if (!_etcd.Txn(txn).Succeeded)
+            throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {NodeOfService(sid) ?? ""})\n");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _presence?.Dispose();
+        _etcd.Dispose();
+    }
+
+    // ---- Helpers.
+
+    private void Guarded(LockLease lease, string what, RequestOp op)
+    {
+        var txn = new TxnRequest();
+        txn.Compare.AddRange(_locks.Guard(lease));
+        txn.Success.Add(op);
+        if (!_etcd.Txn(txn).Succeeded) throw NotHeld(lease);
+    }
+
+    private static HaEnvironmentException NotHeld(LockLease lease) =>
+        new($"lock '{lease.Name}' (token {lease.Token}) is no longer held - refusing to write\n");
+
+    private static PutRequest Put(string key, string value) => new() { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(value) };
+
+    private static Compare ValueIs(string key, string value) =>
+        new() { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = EtcdConnection.Bytes(value) };
+
+    private static RequestOp RangeOp(string key, bool prefix = false, bool keysOnly = false) =>
+        new() { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(key), RangeEnd = prefix ? EtcdConnection.PrefixEnd(key) : Google.Protobuf.ByteString.Empty, KeysOnly = keysOnly } };
+
+    private static string? Text(Mvccpb.KeyValue? kv) => kv?.Value.ToStringUtf8();
+
+    private static T Parse<T>(Func<T> read, string what)
+    {
+        try { return read(); }
+        catch (FormatException e) { throw new HaEnvironmentException($"unable to read {what} - {e.Message}"); }
+    }
+
+    /// <summary>A daemon's presence: its node registered under <c>nodes/</c> and a lease-bound key under
+    /// <c>online/</c>, kept alive from a background thread; a lost lease is replaced as soon as etcd answers.</summary>
+    private sealed class Presence : IDisposable
+    {
+        private readonly EtcdStore _store;
+        private readonly string _key;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Thread _thread;
+        private long _lease;
+
+        public Presence(EtcdStore store, string id)
+        {
+            _store = store;
+            _key = store._keys.OnlineOf(store._node, id);
+            _thread = new Thread(Run) { IsBackground = true, Name = "etcd presence" };
+            _thread.Start();
+        }
+
+        private void Run()
+        {
+            var period = TimeSpan.FromSeconds(_store._options.PresenceTtlSeconds / 3.0);
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    if (_lease == 0 || !_store._etcd.KeepAlive(_lease))
+                    {
+                        var registration = new TxnRequest();
+                        registration.Compare.Add(new Compare { Key = EtcdConnection.Bytes(_store._keys.Node(_store._node)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+                        registration.Success.Add(new RequestOp { RequestPut = Put(_store._keys.Node(_store._node), "") });
+                        _store._etcd.Txn(registration);
+                        _lease = _store._etcd.Grant(_store._options.PresenceTtlSeconds);
+                        _store._etcd.Put(_key, "", _lease);
+                    }
+                }
+                catch (HaEnvironmentException)
+                {
+                    _lease = 0;
+                }
+                _stop.Token.WaitHandle.WaitOne(period);
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _thread.Join(TimeSpan.FromSeconds(5));
+            if (_lease != 0) _store._etcd.Revoke(_lease);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using HaManager.Core.Environment;
+
+namespace HaManager.Store;
+
+/// <summary>The configuration files a cluster keeps, by their <c>/etc/pve</c> names.</summary>
+public enum ConfigFile
+{
+    /// <summary><c>ha/resources.cfg</c>.</summary>
+    Resources,
+    /// <summary><c>ha/rules.cfg</c>.</summary>
+    Rules,
+    /// <summary><c>ha/groups.cfg</c>.</summary>
+    Groups,
+    /// <summary><c>ha/fence.cfg</c>.</summary>
+    Fence,
+    /// <summary><c>datacenter.cfg</c>.</summary>
+    Datacenter,
+}
+
+/// <summary>
+/// A cluster store as a host holds it: the core's roles (<see cref="IClusterStore"/>, <see cref="IMembership"/>,
+/// <see cref="Locks"/>) and what the daemons, <c>ha-manager</c> and the agents need beyond them —
+/// configuration files edited as text, where each service lives, the version a node runs.
+/// Implemented by the directory store and the etcd store; both pass the same contract tests.
+/// </summary>
+public interface IHaStore : IClusterStore, IMembership, IDisposable
+{
+    /// <summary>The cluster locks as this node takes them.</summary>
+    IClusterLocks Locks { get; }
+
+    /// <summary>Where the store is, for messages (<c>directory:/etc/pve</c>, <c>etcd:http://…</c>).</summary>
+    string Address { get; }
+
+    /// <summary>A configuration file's text; null when it does not exist.</summary>
+    string? ReadConfig(ConfigFile file);
+
+    /// <summary>Read-modify-write of a configuration file, never losing a concurrent edit:
+    /// <paramref name="edit"/> gets the current text (null when missing) and returns the new text, or null
+    /// to delete the file, or throws to write nothing. It may be called more than once (when another edit
+    /// won the race it is called again with the newer text). <paramref name="wait"/> bounds the wait for
+    /// other editors; throws <see cref="HaEnvironmentException"/> when it runs out or the store refuses.</summary>
+    void EditConfig(ConfigFile file, Func<string?, string?> edit, TimeSpan? wait = null);
+
+    /// <summary>The node whose configuration holds the service, or null.</summary>
+    string? NodeOfService(string sid);
+
+    /// <summary>Creates a service's home on <paramref name="node"/> (adding a resource).</summary>
+    void PlaceService(string sid, string node);
+
+    /// <summary>Moves a service's home as its own migration does: only from where it is, atomically.
+    /// Throws <see cref="HaEnvironmentException"/> when it is not on <paramref name="fromNode"/>.</summary>
+    void MoveServiceHome(string sid, string fromNode, string toNode);
+
+    /// <summary>Publishes the software version this node runs (read by the group migration's check).</summary>
+    void PublishVersion(string version);
+}

@@ -60,7 +60,7 @@ public sealed class CliContext
         {
             return new CliContext
             {
-                Store = StoreFactory.Open(config, clock), Node = config.Node, Clock = clock,
+                Store = StoreFactory.Open(config, clock, requestTimeout: EditWait / 4), Node = config.Node, Clock = clock,
             };
         }
         catch (HaEnvironmentException e) { throw new CliFailure(e.Message.TrimEnd() + "\n"); }

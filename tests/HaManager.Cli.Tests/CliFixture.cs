@@ -2,14 +2,15 @@ using System.Security.Cryptography;
 using HaManager.Cli;
 using HaManager.Core;
 using HaManager.Core.Environment;
+using HaManager.Store;
 using HaManager.Store.Directory;
-
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+using HaManager.Store.Etcd;
 
 namespace HaManager.Cli.Tests;
 
-/// <summary>A scratch directory store of three online, quorate nodes (node1..node3), and ha-manager run
-/// on it in-process (<see cref="Run"/>) or as its own process (<see cref="StartProcess"/>).</summary>
+/// <summary>A scratch store of three online, quorate nodes (node1..node3) — a directory store, or with
+/// <c>"etcd"</c> a key prefix of its own on the assembly's real etcd — and ha-manager run on it in-process
+/// (<see cref="Run"/>) or as its own process (<see cref="StartProcess"/>).</summary>
 public sealed class CliFixture : IDisposable
 {
     private sealed class FixedClock : IClock
@@ -21,13 +22,32 @@ public sealed class CliFixture : IDisposable
     public string Root { get; } = Directory.CreateTempSubdirectory("hamanager-cli-").FullName;
     public DirectoryLayout Layout => new(Root);
 
-    public CliFixture()
+    /// <summary>The <c>--store</c> argument of this store.</summary>
+    public string StoreArg { get; }
+
+    /// <summary>The store, as node1 sees it.</summary>
+    public IHaStore Store { get; }
+
+    public CliFixture(string kind = "directory")
     {
         // The CLI speaks as node1 (otherwise the host's name, not a member here); children inherit it.
         Environment.SetEnvironmentVariable("HAMANAGER_NODE", "node1");
         Environment.SetEnvironmentVariable("HAMANAGER_CONFIG", null);
         Environment.SetEnvironmentVariable("HAMANAGER_STORE", null);
-        _ = new DirectoryStore(Root, "node1", new FixedClock(), SafetyBudget.Derived(60, 10));
+        if (kind == "etcd")
+        {
+            StoreArg = TestEtcd.Shared.StoreAddress(TestEtcd.NewPrefix());
+            var address = (StoreAddress.Etcd)StoreAddress.Parse(StoreArg);
+            foreach (var node in new[] { "node2", "node3", "node1" })
+            {
+                Store = new EtcdStore(address, node, SafetyBudget.Derived(60, 10));
+                Store.PublishVersion("test");
+            }
+            Store = new EtcdStore(address, "node1", SafetyBudget.Derived(60, 10));
+            return;
+        }
+        StoreArg = "directory:" + Root;
+        Store = new DirectoryStore(Root, "node1", new FixedClock(), SafetyBudget.Derived(60, 10));
         var members = new Members("test", true, new SortedDictionary<string, bool>(StringComparer.Ordinal)
             { ["node1"] = true, ["node2"] = true, ["node3"] = true });
         File.WriteAllText(Layout.Members, members.ToJson("node1"));
@@ -39,7 +59,7 @@ public sealed class CliFixture : IDisposable
     public Result Run(params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        int exit = HaManagerCli.Run([.. args, "--store", "directory:" + Root], stdout, stderr);
+        int exit = HaManagerCli.Run([.. args, "--store", StoreArg], stdout, stderr);
         return new Result(exit, stdout.ToString(), stderr.ToString());
     }
 
@@ -58,7 +78,7 @@ public sealed class CliFixture : IDisposable
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add("--store");
-        psi.ArgumentList.Add("directory:" + Root);
+        psi.ArgumentList.Add(StoreArg);
         return System.Diagnostics.Process.Start(psi)!;
     }
 
@@ -71,8 +91,12 @@ public sealed class CliFixture : IDisposable
         return files;
     }
 
-    public string Resources => File.Exists(Layout.Resources) ? File.ReadAllText(Layout.Resources) : "";
+    public string Resources => Store.ReadConfig(ConfigFile.Resources) ?? "";
     public string CrmCommands => File.Exists(Layout.CrmCommands) ? File.ReadAllText(Layout.CrmCommands) : "";
 
-    public void Dispose() => Directory.Delete(Root, recursive: true);
+    public void Dispose()
+    {
+        Store.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
 }

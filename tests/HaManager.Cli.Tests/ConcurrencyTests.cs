@@ -3,9 +3,12 @@ namespace HaManager.Cli.Tests;
 /// <summary>
 /// Goal: operators on several shells (or scripts) editing at once lose nothing: every edit lands, and of
 /// two adds of the same resource exactly one wins. Method: separate ha-manager processes started together
-/// on one directory store; the config lock serialises their read-modify-write.
+/// on one store — the directory store (its config lock serialises their read-modify-write) and etcd
+/// (compare-and-swap on the file's revision, retried).
 /// </summary>
-public class ConcurrencyTests
+[TestFixture("directory")]
+[TestFixture("etcd")]
+public class ConcurrencyTests(string store)
 {
     private static (int Exit, string Err) Wait(System.Diagnostics.Process p)
     {
@@ -18,7 +21,7 @@ public class ConcurrencyTests
     [Test]
     public void A_hundred_concurrent_adds_from_separate_processes_all_land()
     {
-        using var c = new CliFixture();
+        using var c = new CliFixture(store);
         const int n = 100;
         var procs = Enumerable.Range(0, n)
             .Select(i => c.StartProcess("add", $"ocf:s{i}", "--agent", "hamanager:demo-service", "--node", $"node{i % 3 + 1}"))
@@ -30,13 +33,13 @@ public class ConcurrencyTests
         }
         var config = c.Run("config").Out;
         for (int i = 0; i < n; i++) Assert.That(config, Does.Contain($"ocf:s{i}\n"), config);
-        Assert.That(File.ReadAllLines(c.Layout.Resources).Count(l => l.StartsWith("ocf: ", StringComparison.Ordinal)), Is.EqualTo(n));
+        Assert.That(c.Resources.Split('\n').Count(l => l.StartsWith("ocf: ", StringComparison.Ordinal)), Is.EqualTo(n));
     }
 
     [Test]
     public void Of_concurrent_adds_of_one_resource_exactly_one_wins()
     {
-        using var c = new CliFixture();
+        using var c = new CliFixture(store);
         var procs = Enumerable.Range(0, 4)
             .Select(i => c.StartProcess("add", "ocf:web", "--agent", "hamanager:demo-service", "--node", "node1", "--comment", $"writer{i}"))
             .ToList();
@@ -44,13 +47,13 @@ public class ConcurrencyTests
         Assert.That(results.Count(r => r.Exit == 0), Is.EqualTo(1), string.Join("\n", results.Select(r => r.Err)));
         Assert.That(results.Where(r => r.Exit != 0).Select(r => r.Err),
             Has.All.EqualTo("create resource failed: resource ID 'ocf:web' already defined\n"));
-        Assert.That(File.ReadAllText(c.Layout.Resources).Split("ocf: web").Length - 1, Is.EqualTo(1));
+        Assert.That(c.Resources.Split("ocf: web").Length - 1, Is.EqualTo(1));
     }
 
     [Test]
     public void Concurrent_sets_of_different_options_keep_each_other()
     {
-        using var c = new CliFixture();
+        using var c = new CliFixture(store);
         Assert.That(c.Run("add", "ocf:web", "--agent", "hamanager:demo-service", "--node", "node1").Exit, Is.Zero);
         var procs = new[]
         {

@@ -135,17 +135,12 @@ public sealed class EtcdStoreFixture : IStoreFixture
 {
     private const double TimeScale = 6;
     private static readonly SafetyBudget Budget = SafetyBudget.Derived(clientTimeoutSeconds: 10, deviceTimeoutSeconds: 5, skewMarginSeconds: 2);
-    private static readonly Lazy<EtcdCluster> Etcd = new(() =>
-    {
-        Prerequisites.Require("etcd-server", EtcdCluster.Binary);
-        return EtcdCluster.Start(1);
-    });
     private readonly Dictionary<string, (EtcdStore Store, TcpCutProxy Proxy)> _nodes = new(StringComparer.Ordinal);
 
     public EtcdStoreFixture()
     {
-        var member = Etcd.Value.ClientUrls[0];
-        string prefix = $"/test-{Guid.NewGuid():N}/";
+        var member = TestEtcd.Shared.ClientUrls[0];
+        string prefix = TestEtcd.NewPrefix() + "/";
         foreach (var node in new[] { "node1", "node2", "node3" })
         {
             var proxy = new TcpCutProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, member.Port));
@@ -155,12 +150,6 @@ public sealed class EtcdStoreFixture : IStoreFixture
             _nodes[node] = (store, proxy);
         }
         WaitUntil(() => _nodes.Values.All(n => n.Store.GetNodeInfo().Online.Count(kv => kv.Value) == 3), "all three nodes online");
-    }
-
-    /// <summary>Stops the suite's etcd.</summary>
-    public static void StopEtcd()
-    {
-        if (Etcd.IsValueCreated) Etcd.Value.Dispose();
     }
 
     public (IClusterStore, IClusterLocks, IMembership) Node(string node) => (_nodes[node].Store, _nodes[node].Store.Locks, _nodes[node].Store);
@@ -211,12 +200,4 @@ public sealed class EtcdStoreFixture : IStoreFixture
     }
 
     public override string ToString() => "etcd store";
-}
-
-/// <summary>Stops the suite's etcd when the assembly's tests are done.</summary>
-[SetUpFixture]
-public sealed class EtcdSuite
-{
-    [OneTimeTearDown]
-    public void Stop() => EtcdStoreFixture.StopEtcd();
 }

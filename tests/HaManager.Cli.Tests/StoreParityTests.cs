@@ -20,7 +20,7 @@ public class StoreParityTests
         ["config", "--output-format", "json"],
         ["config", "--output-format", "yaml"],
         ["rules", "add", "node-affinity", "web-on-2", "--resources", "ocf:web", "--nodes", "node2:2,node3"],
-        ["rules", "add", "resource-affinity", "apart", "--resources", "ocf:web,service:db", "--affinity", "negative"], // refused: ocf:web has a node rule
+        ["rules", "add", "resource-affinity", "apart", "--resources", "ocf:web,service:db", "--affinity", "negative"],
         ["rules", "config"],
         ["rules", "list", "--output-format", "json"],
         ["crm-command", "migrate", "ocf:web", "node3"],

@@ -4,6 +4,8 @@ namespace HaManager.LocalCluster;
 public sealed record ClusterLayout(string Root)
 {
     public string Store => Path.Combine(Root, "store");
+    /// <summary>The cluster store's address (directory:… or etcd:…), for ha-manager and 'status'.</summary>
+    public string StoreAddress => Path.Combine(Root, "store-address");
     public string Ocf => Path.Combine(Root, "ocf");
     public string Record => Path.Combine(Root, "record");
     public string State => Path.Combine(Root, "state.json");

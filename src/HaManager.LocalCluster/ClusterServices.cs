@@ -10,12 +10,13 @@ public static class ClusterServices
     /// starts and stops in the cluster's record file.</summary>
     public static void AddDemoService(ClusterLayout layout, string name, string node, int startDelaySeconds = 0, bool detach = false)
     {
+        string store = File.ReadAllText(layout.StoreAddress).Trim();
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
         int exit = HaManagerCli.Run(
         [
             "add", $"ocf:{name}", "--agent", "hamanager:demo-service",
             "--params", $"state_dir={layout.ServiceState},record={layout.Record},start_delay={startDelaySeconds},detach={(detach ? 1 : 0)}",
-            "--state", "started", "--max_relocate", "2", "--node", node, "--store", "directory:" + layout.Store,
+            "--state", "started", "--max_relocate", "2", "--node", node, "--store", store,
         ], stdout, stderr, node);
         if (exit != 0) throw new InvalidOperationException($"ha-manager add ocf:{name} failed: {stderr.ToString().TrimEnd()}");
     }

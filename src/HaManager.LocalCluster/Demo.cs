@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using HaManager.Core.Formats;
+using HaManager.Core.Environment;
+using HaManager.Store;
 
 namespace HaManager.LocalCluster;
 
@@ -12,7 +13,7 @@ namespace HaManager.LocalCluster;
 public static class Demo
 {
     /// <summary>Runs the demo; returns the exit code (0 when every service recovered with no overlap).</summary>
-    public static int Run(string? dir, int nodeCount, double scale, bool keep, TextWriter output)
+    public static int Run(string? dir, int nodeCount, double scale, bool keep, TextWriter output, int etcdMembers = 0)
     {
         string root = dir ?? Directory.CreateTempSubdirectory("ha-local-cluster-demo-").FullName;
         var timing = ClusterTiming.For(scale);
@@ -24,7 +25,7 @@ public static class Demo
             + $"fence delay {F(timing.Real(budget.FenceDelaySeconds))} s (real seconds)");
 
         var nodes = Enumerable.Range(1, nodeCount).Select(i => $"node{i}").ToList();
-        using var supervisor = new Supervisor(root, nodes, timing, Say);
+        using var supervisor = new Supervisor(root, nodes, timing, Say, etcdMembers);
         using var stop = new CancellationTokenSource();
         var ticker = new Thread(() =>
         {
@@ -40,7 +41,11 @@ public static class Demo
             supervisor.BootAll();
             ticker.Start();
             var placement = new (string Name, string Node)[] { ("svc1", nodes[0]), ("svc2", nodes[0]), ("svc3", nodes[1 % nodeCount]) };
-            foreach (var (name, node) in placement) ClusterServices.AddDemoService(supervisor.Layout, name, node);
+            foreach (var (name, node) in placement)
+            {
+                try { ClusterServices.AddDemoService(supervisor.Layout, name, node); }
+                catch (InvalidOperationException e) { throw new DemoFailed(e.Message); }
+            }
             Say($"added ocf:svc1, ocf:svc2 on {nodes[0]} and ocf:svc3 on {nodes[1 % nodeCount]}");
 
             var allStarted = WaitUntil(() => Records.Running(Records.Read(supervisor.Layout.Record)).Count == placement.Length,
@@ -61,7 +66,7 @@ public static class Demo
             while (!Recovered() && recoveryClock.Elapsed < deadline)
             {
                 // A line when something changed, and otherwise every ten seconds to show it is alive.
-                string now = $"{Describe(Records.Running(Records.Read(supervisor.Layout.Record)))}; manager: {ManagerView(supervisor.Layout)}";
+                string now = $"{Describe(Records.Running(Records.Read(supervisor.Layout.Record)))}; manager: {ManagerView(supervisor.Observer)}";
                 if (now != last || recoveryClock.Elapsed.TotalSeconds - lastShown >= 10)
                 {
                     Say($"+{recoveryClock.Elapsed.TotalSeconds:F0}s since the crash: {now}");
@@ -144,16 +149,15 @@ public static class Demo
         running.Count == 0 ? "nothing runs" : string.Join(", ", running.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"ocf:{kv.Key} on {kv.Value}"));
 
     /// <summary>The master's view, for the live status: each service's state and node.</summary>
-    public static string ManagerView(ClusterLayout layout)
+    public static string ManagerView(IHaStore store)
     {
         try
         {
-            string path = Path.Combine(layout.Store, "ha", "manager_status");
-            if (!File.Exists(path)) return "no status yet";
-            var status = StatusJson.ParseManagerStatus(File.ReadAllText(path));
+            var status = store.ReadManagerStatus();
+            if (status.MasterNode is null) return "no status yet";
             return string.Join(", ", status.ServiceStatus.Select(kv => $"{kv.Key} {HaManager.Core.Model.StateNames.Of(kv.Value.State)}@{kv.Value.Node}"))
                 + $" (master {status.MasterNode})";
         }
-        catch (Exception e) when (e is IOException or FormatException) { return "status unreadable"; }
+        catch (HaEnvironmentException e) { return "status unreadable - " + e.Message.TrimEnd(); }
     }
 }

@@ -81,6 +81,26 @@ public sealed class EtcdCluster : IDisposable
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
     }
 
+    /// <summary>The index of the member that is leader now, or null when none answers with one.</summary>
+    public int? LeaderIndex()
+    {
+        for (int i = 0; i < _ports.Length; i++)
+        {
+            if (_processes[i] is null) continue;
+            try
+            {
+                using var content = new StringContent("{}");
+                using var response = Http.PostAsync($"http://127.0.0.1:{_ports[i].Client}/v3/maintenance/status", content).GetAwaiter().GetResult();
+                using var json = System.Text.Json.JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+                var root = json.RootElement;
+                if (root.TryGetProperty("leader", out var leader) && root.GetProperty("header").GetProperty("member_id").GetString() == leader.GetString())
+                    return i;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException) { }
+        }
+        return null;
+    }
+
     private void StartMember(int i)
     {
         var (client, peer) = _ports[i];

@@ -9,22 +9,25 @@ var nodesOption = new Option<int>("--nodes") { Description = "How many nodes (2 
 nodesOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 2 or > 9) r.AddError("--nodes must be from 2 to 9"); });
 var scaleOption = new Option<double>("--time-scale") { Description = "Every HA timeout divided by this (1 to 100).", DefaultValueFactory = _ => 1 };
 scaleOption.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 1 or > 100) r.AddError("--time-scale must be from 1 to 100"); });
+var storeOption = new Option<string>("--store") { Description = "Where the cluster keeps its data: directory (default) or etcd (a 3-member etcd on loopback, started here; needs Debian's etcd-server).", DefaultValueFactory = _ => "directory" };
+storeOption.AcceptOnlyFromAmong("directory", "etcd");
+int EtcdMembers(ParseResult p) => p.GetValue(storeOption) == "etcd" ? 3 : 0;
 var nodeArgument = new Argument<string>("node") { Description = "A node name (node1, node2, …)." };
 
 var root = new Command("ha-local-cluster", "A cluster of real HaManager node processes on this machine.") { new HelpOption() };
 
-var up = new Command("up", "Start the nodes and supervise them in the foreground (Ctrl-C or 'down' stops).") { dirOption, nodesOption, scaleOption };
+var up = new Command("up", "Start the nodes and supervise them in the foreground (Ctrl-C or 'down' stops).") { dirOption, nodesOption, scaleOption, storeOption };
 up.SetAction(p =>
 {
     string dir = Path.GetFullPath(p.GetValue(dirOption)!);
     var timing = ClusterTiming.For(p.GetValue(scaleOption));
     using var supervisor = new Supervisor(dir, Enumerable.Range(1, p.GetValue(nodesOption)).Select(i => $"node{i}").ToList(), timing,
-        line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}"));
+        line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}"), EtcdMembers(p));
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
     supervisor.BootAll();
     Console.WriteLine($"up: {supervisor.Nodes.Count} nodes in {dir}; 'ha-local-cluster status|crash|cut|heal|down --dir {dir}' from another shell");
-    Console.WriteLine($"up: for ha-manager: export HAMANAGER_STORE=directory:{supervisor.Layout.Store} HAMANAGER_NODE=node1 "
+    Console.WriteLine($"up: for ha-manager: export HAMANAGER_STORE={supervisor.StoreAddress} HAMANAGER_NODE=node1 "
         + $"HAMANAGER_TIME_SCALE={timing.Scale.ToString(CultureInfo.InvariantCulture)}");
     while (!stop.IsCancellationRequested && !supervisor.StopRequested)
     {
@@ -66,7 +69,7 @@ status.SetAction(p =>
         return 2;
     }
     Console.WriteLine(File.ReadAllText(layout.State));
-    Console.WriteLine("manager: " + Demo.ManagerView(layout));
+    using (var store = Supervisor.OpenStore(layout, "node1")) Console.WriteLine("manager: " + Demo.ManagerView(store));
     Console.WriteLine("running (agents' records): " + string.Join(", ",
         Records.Running(Records.Read(layout.Record)).Select(kv => $"ocf:{kv.Key} on {kv.Value}")));
     return 0;
@@ -77,9 +80,9 @@ var demoDir = new Option<string?>("--dir") { Description = "The cluster director
 var demoScale = new Option<double>("--time-scale") { Description = "Every HA timeout divided by this (default 10: about a minute).", DefaultValueFactory = _ => 10 };
 demoScale.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 1 or > 100) r.AddError("--time-scale must be from 1 to 100"); });
 var demo = new Command("demo", "Three nodes, three services, crash the node running two of them, watch them recover.")
-    { demoDir, nodesOption, demoScale, keepOption };
+    { demoDir, nodesOption, demoScale, keepOption, storeOption };
 demo.SetAction(p => Demo.Run(p.GetValue(demoDir) is { } d ? Path.GetFullPath(d) : null, p.GetValue(nodesOption), p.GetValue(demoScale),
-    p.GetValue(keepOption), Console.Out));
+    p.GetValue(keepOption), Console.Out, EtcdMembers(p)));
 
 root.Subcommands.Add(up);
 root.Subcommands.Add(status);

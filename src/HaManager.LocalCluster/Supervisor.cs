@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HaManager.Configuration;
+using HaManager.Core.Environment;
+using HaManager.Store;
 using HaManager.Store.Directory;
+using HaManager.Store.Etcd;
 using Mono.Unix.Native;
 
 namespace HaManager.LocalCluster;
@@ -22,9 +26,11 @@ public enum NodePower
 /// so a power cut is one <c>kill -KILL -pgid</c>: the services die with the node, as on real hardware.
 /// The supervisor watches each device file: a node whose watchdog-mux stopped feeding it for the
 /// device timeout is reset (killed at once) and boots again later. <c>cut</c> takes a node out of the
-/// quorate partition (its own membership view loses quorum, the others see it offline), so its LRM
-/// loses its lock, stops feeding the watchdog and the node fences itself. Every reset, crash, cut and
-/// heal is appended to the cluster's record file next to the services' own start/stop records.
+/// quorate partition, so its LRM loses its lock, stops feeding the watchdog and the node fences itself:
+/// on the directory store its own membership view loses quorum and the others see it offline; on etcd
+/// (a real etcd cluster the supervisor starts) every connection of the node to etcd goes through a
+/// proxy of its own, and the cut resets them all. Every reset, crash, cut and heal is appended to the
+/// cluster's record file next to the services' own start/stop records.
 /// </summary>
 public sealed class Supervisor : IDisposable
 {
@@ -46,6 +52,7 @@ public sealed class Supervisor : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Action<string> _say;
     private readonly object _gate = new();
+    private readonly Dictionary<string, List<TcpCutProxy>> _proxies = new(StringComparer.Ordinal);
 
     /// <summary>Seconds a reset or crashed node stays down before it boots (HA seconds): long enough for
     /// the others to fence it and recover its services, as a real reboot is.</summary>
@@ -61,8 +68,24 @@ public sealed class Supervisor : IDisposable
     /// <summary>The nodes, in name order.</summary>
     public IReadOnlyList<NodeState> Nodes { get; }
 
+    /// <summary>The etcd cluster, when the store is etcd.</summary>
+    public EtcdCluster? Etcd { get; }
+
+    /// <summary>The store's address as seen from outside the nodes (ha-manager, tests): the etcd members
+    /// directly, not through a node's proxies.</summary>
+    public string StoreAddress { get; }
+
+    /// <summary>A handle on the store for looking (the manager status): reads only.</summary>
+    public IHaStore Observer { get; }
+
     /// <summary>Sets up (or reuses) the cluster directory with <paramref name="nodeNames"/> as members.</summary>
-    public Supervisor(string root, IReadOnlyList<string> nodeNames, ClusterTiming timing, Action<string>? say = null)
+    /// <param name="root">The cluster directory.</param>
+    /// <param name="nodeNames">The nodes.</param>
+    /// <param name="timing">The timeouts.</param>
+    /// <param name="say">Where the supervisor's events go.</param>
+    /// <param name="etcdMembers">0: the directory store in the cluster directory; otherwise start an etcd
+    /// cluster of that many members on loopback and keep the store there.</param>
+    public Supervisor(string root, IReadOnlyList<string> nodeNames, ClusterTiming timing, Action<string>? say = null, int etcdMembers = 0)
     {
         _layout = new ClusterLayout(root);
         _timing = timing;
@@ -73,12 +96,25 @@ public sealed class Supervisor : IDisposable
         LinkOcfProvider("hamanager", Path.Combine(ClusterLayout.ToolDir, "ocf", "hamanager"));
         if (Directory.Exists("/usr/lib/ocf/lib")) Link(Path.Combine(_layout.Ocf, "lib"), "/usr/lib/ocf/lib");
         if (Directory.Exists("/usr/lib/ocf/resource.d/heartbeat")) LinkOcfProvider("heartbeat", "/usr/lib/ocf/resource.d/heartbeat");
+        if (etcdMembers > 0)
+        {
+            Etcd = EtcdCluster.Start(etcdMembers);
+            StoreAddress = Etcd.StoreAddress();
+        }
+        else StoreAddress = "directory:" + _layout.Store;
+        File.WriteAllText(_layout.StoreAddress, StoreAddress + "\n");
         foreach (var node in Nodes)
         {
             Directory.CreateDirectory(_layout.Node(node.Name));
+            string store = StoreAddress;
+            if (Etcd is not null)
+            {
+                _proxies[node.Name] = Etcd.ClientUrls.Select(u => new TcpCutProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, u.Port))).ToList();
+                store = "etcd:" + string.Join(',', _proxies[node.Name].Select(p => p.Url.GetLeftPart(UriPartial.Authority) + "/hamanager"));
+            }
             File.WriteAllText(_layout.NodeConfig(node.Name), $"""
                 node: {node.Name}
-                store: directory:{_layout.Store}
+                store: {store}
                 watchdog_socket: {_layout.MuxSocket(node.Name)}
                 watchdog_client_timeout: {timing.ClientHaSeconds}
                 watchdog_device_timeout: {timing.DeviceHaSeconds}
@@ -87,8 +123,27 @@ public sealed class Supervisor : IDisposable
 
                 """);
         }
-        Directory.CreateDirectory(new DirectoryLayout(_layout.Store).Ha); // a store ha-manager can edit before any daemon ran
-        WriteMembers();
+        if (Etcd is null)
+        {
+            Directory.CreateDirectory(new DirectoryLayout(_layout.Store).Ha); // a store ha-manager can edit before any daemon ran
+            WriteMembers();
+        }
+        Observer = OpenStore(_layout, Nodes[0].Name);
+        // The cluster's node list, as corosync.conf is on Proxmox: every node is a member before it first boots.
+        if (Etcd is not null)
+            foreach (var node in Nodes)
+            {
+                using var store = (EtcdStore)OpenStore(_layout, node.Name);
+                store.RegisterNode();
+            }
+    }
+
+    /// <summary>Opens the store of the cluster in <paramref name="layout"/> as <paramref name="node"/>.</summary>
+    public static IHaStore OpenStore(ClusterLayout layout, string node)
+    {
+        var address = HaManager.Store.StoreAddress.Parse(File.ReadAllText(layout.StoreAddress).Trim());
+        var config = new NodeConfig { Node = node, Store = address };
+        return StoreFactory.Open(config, new ScaledClock(1));
     }
 
     private void LinkOcfProvider(string provider, string target) => Link(Path.Combine(_layout.Ocf, "resource.d", provider), target);
@@ -212,8 +267,10 @@ public sealed class Supervisor : IDisposable
         {
             var node = NodeNamed(name);
             node.Cut = true;
-            StoreFiles.Write(new DirectoryLayout(_layout.Store).NodeMembers(name),
-                new Members("local", false, new SortedDictionary<string, bool>(StringComparer.Ordinal) { [name] = true }).ToJson(name));
+            if (_proxies.TryGetValue(name, out var proxies)) proxies.ForEach(p => p.Cut());
+            else
+                StoreFiles.Write(new DirectoryLayout(_layout.Store).NodeMembers(name),
+                    new Members("local", false, new SortedDictionary<string, bool>(StringComparer.Ordinal) { [name] = true }).ToJson(name));
             SetOnline(name, false);
             Record($"cut {name}");
             _say($"{name}: network cut");
@@ -227,7 +284,8 @@ public sealed class Supervisor : IDisposable
         {
             var node = NodeNamed(name);
             node.Cut = false;
-            File.Delete(new DirectoryLayout(_layout.Store).NodeMembers(name));
+            if (_proxies.TryGetValue(name, out var proxies)) proxies.ForEach(p => p.Heal());
+            else File.Delete(new DirectoryLayout(_layout.Store).NodeMembers(name));
             if (node.Power == NodePower.Up) SetOnline(name, true);
             Record($"heal {name}");
             _say($"{name}: network healed");
@@ -270,6 +328,7 @@ public sealed class Supervisor : IDisposable
 
     private void SetOnline(string name, bool online)
     {
+        if (Etcd is not null) return; // on etcd, membership is the daemons' own presence
         var m = ReadMembers();
         var nodes = new SortedDictionary<string, bool>(m.Nodes.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal) { [name] = online };
         // Quorum as corosync counts it: more than half of the members online.
@@ -317,5 +376,11 @@ public sealed class Supervisor : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => Down();
+    public void Dispose()
+    {
+        Down();
+        Observer.Dispose();
+        foreach (var proxy in _proxies.Values.SelectMany(p => p)) proxy.Dispose();
+        Etcd?.Dispose();
+    }
 }

@@ -126,6 +126,16 @@ public sealed class EtcdStore : IHaStore
         catch (HaEnvironmentException) { return null; }
     }
 
+    /// <summary>Adds this node to the cluster's node list (if it is not there yet): a node is a member from
+    /// then on, online while one of its daemons keeps its presence.</summary>
+    public void RegisterNode()
+    {
+        var registration = new TxnRequest();
+        registration.Compare.Add(new Compare { Key = EtcdConnection.Bytes(_keys.Node(_node)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
+        registration.Success.Add(new RequestOp { RequestPut = Put(_keys.Node(_node), "") });
+        _etcd.Txn(registration);
+    }
+
     /// <inheritdoc/>
     public void PublishVersion(string version) => _etcd.Put(_keys.Node(_node), version);
 
@@ -332,10 +342,7 @@ public sealed class EtcdStore : IHaStore
                 {
                     if (_lease == 0 || !_store._etcd.KeepAlive(_lease))
                     {
-                        var registration = new TxnRequest();
-                        registration.Compare.Add(new Compare { Key = EtcdConnection.Bytes(_store._keys.Node(_store._node)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-                        registration.Success.Add(new RequestOp { RequestPut = Put(_store._keys.Node(_store._node), "") });
-                        _store._etcd.Txn(registration);
+                        _store.RegisterNode();
                         _lease = _store._etcd.Grant(_store._options.PresenceTtlSeconds);
                         _store._etcd.Put(_key, "", _lease);
                     }

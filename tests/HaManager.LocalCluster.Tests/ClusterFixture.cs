@@ -2,7 +2,6 @@ using System.Diagnostics;
 using HaManager.Core.Formats;
 using HaManager.Core.Model;
 
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 [assembly: NonParallelizable]
 
 namespace HaManager.LocalCluster.Tests;
@@ -20,16 +19,19 @@ internal sealed class ClusterFixture : IDisposable
     public ClusterTiming Timing { get; }
 
     public ClusterFixture(int nodes = 3, double scale = 10, double bootDelayHaSeconds = 300,
-        IReadOnlyDictionary<string, string>? nodeEnvironment = null, string? datacenterCfg = null)
+        IReadOnlyDictionary<string, string>? nodeEnvironment = null, string? datacenterCfg = null, int etcdMembers = 0)
     {
+        if (etcdMembers > 0) Prerequisites.Require("etcd-server", EtcdCluster.Binary);
         Timing = ClusterTiming.For(scale);
         string root = Directory.CreateTempSubdirectory("hamanager-e2e-").FullName;
         Supervisor = new Supervisor(root, Enumerable.Range(1, nodes).Select(i => $"node{i}").ToList(), Timing,
-            line => { lock (_events) _events.Add(line); })
+            line => { lock (_events) _events.Add(line); }, etcdMembers)
         {
             BootDelayHaSeconds = bootDelayHaSeconds, NodeEnvironment = nodeEnvironment ?? new Dictionary<string, string>(),
         };
-        if (datacenterCfg is not null) File.WriteAllText(Path.Combine(Layout.Store, "datacenter.cfg"), datacenterCfg);
+        // Before any node runs (the directory store refuses edits from a node that is not online yet).
+        if (datacenterCfg is not null && Supervisor.Etcd is null) File.WriteAllText(Path.Combine(Layout.Store, "datacenter.cfg"), datacenterCfg);
+        else if (datacenterCfg is not null) Supervisor.Observer.EditConfig(HaManager.Store.ConfigFile.Datacenter, _ => datacenterCfg);
         Supervisor.BootAll();
         _ticker = new Thread(() =>
         {
@@ -54,9 +56,8 @@ internal sealed class ClusterFixture : IDisposable
 
     public ManagerStatus ManagerStatus()
     {
-        string path = Path.Combine(Layout.Store, "ha", "manager_status");
-        try { return File.Exists(path) ? StatusJson.ParseManagerStatus(File.ReadAllText(path)) : new ManagerStatus(); }
-        catch (Exception e) when (e is IOException or FormatException) { return new ManagerStatus(); }
+        try { return Supervisor.Observer.ReadManagerStatus(); }
+        catch (HaManager.Core.Environment.HaEnvironmentException) { return new ManagerStatus(); }
     }
 
     public void AddService(string name, string node, int startDelaySeconds = 0, bool detach = false) =>
@@ -79,7 +80,7 @@ internal sealed class ClusterFixture : IDisposable
         var lines = new List<string>();
         lock (_events) lines.AddRange(_events.Select(e => "supervisor: " + e));
         lines.AddRange(Records().Select(r => $"record: {r.Ms} {r.What} {r.Instance} {r.Node}"));
-        lines.Add("manager: " + Demo.ManagerView(Layout));
+        lines.Add("manager: " + Demo.ManagerView(Supervisor.Observer));
         foreach (var node in Supervisor.Nodes)
             foreach (var daemon in new[] { "ha-crm", "ha-lrm", "watchdog-mux" })
             {

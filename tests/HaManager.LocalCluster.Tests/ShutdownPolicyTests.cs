@@ -43,7 +43,7 @@ public class ShutdownPolicyTests
         if (policy == "migrate")
         {
             // The LRM leaves once the manager has the service placed elsewhere; node2 starts it afterwards.
-            Assert.That(Demo.ManagerView(c.Layout), Does.Contain("ocf:a started@node2"), "handed over before the LRM left\n" + c.Story());
+            Assert.That(Demo.ManagerView(c.Supervisor.Observer), Does.Contain("ocf:a started@node2"), "handed over before the LRM left\n" + c.Story());
             c.WaitFor("ocf:a runs on node2", () => c.Running().GetValueOrDefault("a") == "node2", 30);
             records = c.Records();
         }

@@ -40,6 +40,7 @@ public sealed class Supervisor : IDisposable
         public string Name { get; } = name;
         public NodePower Power { get; set; } = NodePower.Down;
         public bool Cut { get; set; }
+        public bool Paused { get; set; }
         public Process? Group { get; set; }
         public long DeviceLength { get; set; }
         public long LastFedMs { get; set; }
@@ -237,6 +238,7 @@ public sealed class Supervisor : IDisposable
             long now = NowMs;
             foreach (var node in Nodes)
             {
+                if (node.Power == NodePower.Up && node.Paused) continue; // a frozen machine: its watchdog timer is frozen too
                 if (node.Power == NodePower.Up)
                 {
                     long length = new FileInfo(_layout.Device(node.Name)).Length;
@@ -258,6 +260,36 @@ public sealed class Supervisor : IDisposable
     public void Crash(string name)
     {
         lock (_gate) PowerCut(NodeNamed(name), "crash");
+    }
+
+    /// <summary>Freezes a whole node (SIGSTOP to its process group: daemons, watchdog-mux and services), as a
+    /// virtual machine is paused: its watchdog timer is frozen with it, so nothing fences it while it sleeps.</summary>
+    public void Pause(string name)
+    {
+        lock (_gate)
+        {
+            var node = NodeNamed(name);
+            if (node.Power != NodePower.Up || node.Group is not { } group || node.Paused) return;
+            Syscall.kill(-group.Id, Signum.SIGSTOP);
+            node.Paused = true;
+            Record($"pause {name}");
+            _say($"{name}: paused");
+        }
+    }
+
+    /// <summary>Lets a paused node run on from where it stopped; its watchdog timer runs on from where it stood.</summary>
+    public void Resume(string name)
+    {
+        lock (_gate)
+        {
+            var node = NodeNamed(name);
+            if (!node.Paused || node.Group is not { } group) return;
+            node.Paused = false;
+            node.LastFedMs = NowMs;
+            Syscall.kill(-group.Id, Signum.SIGCONT);
+            Record($"resume {name}");
+            _say($"{name}: resumed");
+        }
     }
 
     /// <summary>Cuts a node off the network: it loses quorum and the others see it offline.</summary>

@@ -121,4 +121,35 @@ public class EtcdFailoverTests
         Assert.That(c.Supervisor.Observer.ReadServiceConfig().Keys, Is.EquivalentTo(new[] { "ocf:a", "ocf:b" }), "nothing lost");
         Assert.That(LocalCluster.Records.Overlaps(c.Records()), Is.Zero, c.Story());
     }
+
+    [Test]
+    public void A_master_paused_longer_than_its_lease_steps_down_when_it_resumes()
+    {
+        using var c = Cluster();
+        c.AddService("a", "node1");
+        c.WaitFor("a master and ocf:a running", () => c.ManagerStatus().MasterNode is not null && c.Running().ContainsKey("a"), 30);
+        string master = c.ManagerStatus().MasterNode!;
+        if (c.Running()["a"] == master)
+        {
+            // A frozen node's services freeze with it and run on after it resumes: keep ocf:a elsewhere.
+            string target = c.Supervisor.Nodes.Select(n => n.Name).First(n => n != master);
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            Assert.That(HaManager.Cli.HaManagerCli.Run(["migrate", "ocf:a", target, "--store", c.Supervisor.StoreAddress], stdout, stderr, "node1"), Is.Zero, stderr.ToString());
+            c.WaitFor("ocf:a runs off the master", () => c.Running().GetValueOrDefault("a") is { } n && n != master, 30);
+        }
+        int starts = c.Records().Count(r => r.Instance == "a" && r.What == "start");
+
+        c.Supervisor.Pause(master);
+        c.WaitFor("another node is master", () => c.ManagerStatus().MasterNode is { } m && m != master, 10 + 2 * c.LockLifetimeReal);
+        string successor = c.ManagerStatus().MasterNode!;
+        c.Supervisor.Resume(master);
+
+        string crmLog = c.Layout.Log(master, "ha-crm");
+        c.WaitFor($"{master} notices it lost the lock and steps down", () => File.ReadAllText(crmLog).Contains("status change master => lost_manager_lock"),
+            10 + 3 * c.RoundReal);
+        Thread.Sleep(TimeSpan.FromSeconds(2 * c.RoundReal));
+        Assert.That(c.ManagerStatus().MasterNode, Is.EqualTo(successor), "the old master wrote nothing over its successor\n" + c.Story());
+        Assert.That(c.Records().Count(r => r.Instance == "a" && r.What == "start"), Is.EqualTo(starts), "ocf:a was left alone\n" + c.Story());
+        Assert.That(LocalCluster.Records.Overlaps(c.Records()), Is.Zero, c.Story());
+    }
 }

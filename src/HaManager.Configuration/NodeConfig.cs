@@ -52,6 +52,9 @@ public sealed record NodeConfig
     /// <summary>The OCF root.</summary>
     public string OcfRoot { get; init; } = "/usr/lib/ocf";
 
+    /// <summary>On etcd: wake the daemons on changes instead of waiting for their next round (default true).</summary>
+    public bool EtcdWatch { get; init; } = true;
+
     private sealed class Document
     {
         public string? Node { get; set; }
@@ -62,6 +65,19 @@ public sealed record NodeConfig
         public string? WatchdogDeviceTimeout { get; set; }
         public string? TimeScale { get; set; }
         public string? OcfRoot { get; set; }
+        public string? EtcdWatch { get; set; }
+    }
+
+    /// <summary>The safety budget of a node: the profile's watchdog timeouts, watchdog-mux's one-second tick
+    /// (<paramref name="scale"/> HA seconds when time runs faster) and the skew margin of the store. On the
+    /// directory store (and pmxcfs) other nodes judge a lock's age by their own clocks: 5 s for clocks that
+    /// disagree. On etcd one clock judges every lease — the leader's, and a leader change only re-arms
+    /// leases, later — so the margin only covers etcd's expiry check (every 0.5 s) and the moment between
+    /// a renewal and the watchdog feed after it: one real second.</summary>
+    public static SafetyBudget DeriveBudget(int clientSeconds, int deviceSeconds, double scale, bool etcd)
+    {
+        int realSecond = (int)Math.Ceiling(scale);
+        return SafetyBudget.Derived(clientSeconds, deviceSeconds, skewMarginSeconds: etcd ? realSecond : 5, muxTickSeconds: realSecond);
     }
 
     /// <summary>Reads the file (a missing file at the default path means all defaults) and the environment.</summary>
@@ -88,7 +104,7 @@ public sealed record NodeConfig
             catch (YamlException e)
             {
                 string what = (e.InnerException?.Message ?? e.Message) is { } inner && inner.Contains("not found on type", StringComparison.Ordinal)
-                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, time_scale, ocf_root)"
+                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, time_scale, ocf_root, etcd_watch)"
                     : (e.InnerException?.Message ?? e.Message).Split(" (at Line")[0];
                 throw new NodeConfigException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {what}");
             }
@@ -120,16 +136,24 @@ public sealed record NodeConfig
         string scaleText = Pick(env("HAMANAGER_TIME_SCALE"), doc.TimeScale, "1");
         if (!double.TryParse(scaleText, NumberStyles.Float, CultureInfo.InvariantCulture, out double scale) || !(scale >= 1) || scale > 1000)
             throw new NodeConfigException($"{path}: time_scale: '{scaleText}' is not a number from 1 to 1000");
-        // watchdog-mux checks its clients once per real second: that is 'scale' HA seconds.
-        var budget = SafetyBudget.Derived(client, device, muxTickSeconds: (int)Math.Ceiling(scale));
+
+        var budget = DeriveBudget(client, device, scale, address is StoreAddress.Etcd);
 
         string socket = Pick(env("HAMANAGER_WATCHDOG_SOCKET"), doc.WatchdogSocket, "/run/watchdog-mux.sock");
         if (socket.Trim().Length == 0) throw new NodeConfigException($"{path}: watchdog_socket: empty path");
 
+        string watchText = Pick(env("HAMANAGER_ETCD_WATCH"), doc.EtcdWatch, "true");
+        bool watch = watchText switch
+        {
+            "true" or "1" or "yes" => true,
+            "false" or "0" or "no" => false,
+            _ => throw new NodeConfigException($"{path}: etcd_watch: '{watchText}' is not true or false"),
+        };
+
         return new NodeConfig
         {
             Node = node, Store = address, WatchdogSocket = socket, Budget = budget, Profile = profile, TimeScale = scale,
-            OcfRoot = doc.OcfRoot ?? "/usr/lib/ocf",
+            OcfRoot = doc.OcfRoot ?? "/usr/lib/ocf", EtcdWatch = watch,
         };
     }
 }

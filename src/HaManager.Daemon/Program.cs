@@ -81,9 +81,11 @@ catch (HaEnvironmentException e)
 var watchdog = new MuxWatchdog(config.WatchdogSocket, log);
 var uids = new RandomUids();
 HostedMachine machine;
-SemaphoreSlim? jobsFinished = null;
+// What wakes the loop before its round is due: a finished job (LRM), a change in etcd the daemon must act on.
+SemaphoreSlim wakeEarly;
 if (role == "crm")
 {
+    wakeEarly = new SemaphoreSlim(0);
     var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget);
     var crm = new CrmMachine(node);
     machine = new HostedMachine(crm.DoOneIteration, crm.ShutdownRequest);
@@ -91,12 +93,14 @@ if (role == "crm")
 else
 {
     var runner = new ThreadJobRunner(() => SafeMaxWorkers(store));
-    jobsFinished = runner.Finished;
+    wakeEarly = runner.Finished;
     var agents = new AgentRegistry(config.Node, log, sid => SafeConfigOf(store, sid), new StoreHomes(store), config.OcfRoot);
     var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, runner, agents, uids, config.Budget);
     var lrm = new LrmMachine(node, new LrmStartupGate());
     machine = new HostedMachine(lrm.DoOneIteration, lrm.ShutdownRequest);
 }
+if (store is EtcdStore watched && config.EtcdWatch)
+    watched.WatchForChanges(role == "crm" ? WakeRole.Crm : WakeRole.Lrm, () => wakeEarly.Release());
 
 var builder = Host.CreateApplicationBuilder();
 builder.Services.AddSerilog(logger);
@@ -105,7 +109,7 @@ builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = role == "lrm" ? TimeSpan.FromHours(1) : TimeSpan.FromMinutes(1));
 DaemonLoop? loop = null;
 builder.Services.AddSingleton<IHostedService>(sp =>
-    loop = new DaemonLoop(machine, clock, sp.GetRequiredService<IHostApplicationLifetime>(), log, jobsFinished));
+    loop = new DaemonLoop(machine, clock, sp.GetRequiredService<IHostApplicationLifetime>(), log, wakeEarly));
 using var host = builder.Build();
 await host.RunAsync();
 store.Dispose();

@@ -11,6 +11,9 @@ namespace HaManager.LocalCluster;
 /// </summary>
 public sealed record ClusterTiming(double Scale, int ClientRealSeconds, int DeviceRealSeconds)
 {
+    /// <summary>Whether the cluster keeps its store on etcd (a smaller skew margin: one clock judges leases).</summary>
+    public bool Etcd { get; init; }
+
     /// <summary>The timing of the default profile (60 s client watchdog, 10 s device) at <paramref name="scale"/>.</summary>
     public static ClusterTiming For(double scale, int clientSeconds = 60, int deviceSeconds = 10) =>
         new(scale, Math.Max(2, (int)Math.Ceiling(clientSeconds / scale)), Math.Max(3, (int)Math.Ceiling(deviceSeconds / scale)));
@@ -22,7 +25,7 @@ public sealed record ClusterTiming(double Scale, int ClientRealSeconds, int Devi
     public int DeviceHaSeconds => (int)Math.Round(DeviceRealSeconds * Scale);
 
     /// <summary>The budget the daemons derive from it.</summary>
-    public SafetyBudget Budget => SafetyBudget.Derived(ClientHaSeconds, DeviceHaSeconds, muxTickSeconds: (int)Math.Ceiling(Scale));
+    public SafetyBudget Budget => Configuration.NodeConfig.DeriveBudget(ClientHaSeconds, DeviceHaSeconds, Scale, Etcd);
 
     /// <summary>Real seconds of a number of HA seconds.</summary>
     public double Real(double haSeconds) => haSeconds / Scale;

@@ -16,7 +16,7 @@ public static class Demo
     public static int Run(string? dir, int nodeCount, double scale, bool keep, TextWriter output, int etcdMembers = 0)
     {
         string root = dir ?? Directory.CreateTempSubdirectory("ha-local-cluster-demo-").FullName;
-        var timing = ClusterTiming.For(scale);
+        var timing = ClusterTiming.For(scale) with { Etcd = etcdMembers > 0 };
         var budget = timing.Budget;
         var clock = Stopwatch.StartNew();
         void Say(string line) { lock (output) output.WriteLine($"[{clock.Elapsed.TotalSeconds,6:F1}s] {line}"); }

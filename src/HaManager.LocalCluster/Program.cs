@@ -20,7 +20,7 @@ var up = new Command("up", "Start the nodes and supervise them in the foreground
 up.SetAction(p =>
 {
     string dir = Path.GetFullPath(p.GetValue(dirOption)!);
-    var timing = ClusterTiming.For(p.GetValue(scaleOption));
+    var timing = ClusterTiming.For(p.GetValue(scaleOption)) with { Etcd = EtcdMembers(p) > 0 };
     using var supervisor = new Supervisor(dir, Enumerable.Range(1, p.GetValue(nodesOption)).Select(i => $"node{i}").ToList(), timing,
         line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}"), EtcdMembers(p));
     using var stop = new CancellationTokenSource();

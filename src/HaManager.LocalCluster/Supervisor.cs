@@ -89,7 +89,7 @@ public sealed class Supervisor : IDisposable
     public Supervisor(string root, IReadOnlyList<string> nodeNames, ClusterTiming timing, Action<string>? say = null, int etcdMembers = 0)
     {
         _layout = new ClusterLayout(root);
-        _timing = timing;
+        _timing = timing with { Etcd = etcdMembers > 0 };
         _say = say ?? (_ => { });
         Nodes = nodeNames.Order(StringComparer.Ordinal).Select(n => new NodeState(n)).ToList();
         Directory.CreateDirectory(_layout.Control);

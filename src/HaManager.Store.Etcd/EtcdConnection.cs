@@ -14,7 +14,7 @@ namespace HaManager.Store.Etcd;
 /// </summary>
 public sealed class EtcdConnection : IDisposable
 {
-    private readonly (Uri Url, GrpcChannel Channel, KV.KVClient Kv, Lease.LeaseClient Lease)[] _members;
+    private readonly (Uri Url, GrpcChannel Channel, KV.KVClient Kv, Lease.LeaseClient Lease, Watch.WatchClient Watch)[] _members;
     private readonly TimeSpan _timeout;
     private int _current;
     private static readonly Metadata HasLeader = new() { { "hasleader", "true" } };
@@ -40,7 +40,7 @@ public sealed class EtcdConnection : IDisposable
                 MaxReconnectBackoff = TimeSpan.FromSeconds(1),
                 MaxReceiveMessageSize = 64 * 1024 * 1024,
             });
-            return (url, channel, new KV.KVClient(channel), new Lease.LeaseClient(channel));
+            return (url, channel, new KV.KVClient(channel), new Lease.LeaseClient(channel), new Watch.WatchClient(channel));
         }).ToArray();
     }
 
@@ -125,6 +125,40 @@ public sealed class EtcdConnection : IDisposable
             return true;
         }
         catch (HaEnvironmentException) { return false; }
+    }
+
+    /// <summary>Watches every key under <paramref name="prefix"/> until <paramref name="stop"/>: each batch of events
+    /// goes to <paramref name="onEvents"/>. A watch that breaks (member gone, no leader, connection cut) is
+    /// created again on the next member a second later; <paramref name="onRestart"/> runs each time a watch
+    /// is (re)established, since events may have been missed in between.</summary>
+    public void Watch(string prefix, Action<IReadOnlyList<Mvccpb.Event>> onEvents, Action onRestart, CancellationToken stop)
+    {
+        int index = Volatile.Read(ref _current);
+        while (!stop.IsCancellationRequested)
+        {
+            var member = _members[index % _members.Length];
+            try
+            {
+                using var call = member.Watch.Watch(new CallOptions(HasLeader, cancellationToken: stop));
+                call.RequestStream.WriteAsync(new WatchRequest
+                {
+                    CreateRequest = new WatchCreateRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), ProgressNotify = true },
+                }).GetAwaiter().GetResult();
+                while (call.ResponseStream.MoveNext(stop).GetAwaiter().GetResult())
+                {
+                    var response = call.ResponseStream.Current;
+                    if (response.Created) onRestart();
+                    if (response.Canceled) break;
+                    if (response.Events.Count > 0) onEvents(response.Events);
+                }
+            }
+            catch (Exception e) when (e is RpcException or IOException or HttpRequestException or OperationCanceledException or InvalidOperationException)
+            {
+            }
+            if (stop.IsCancellationRequested) return;
+            index++;
+            stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+        }
     }
 
     /// <summary>UTF-8 bytes of a key or value.</summary>

@@ -47,6 +47,8 @@ public sealed class EtcdStore : IHaStore
     private readonly object _quorumGate = new();
     private (DateTime At, bool Quorate) _quorum = (DateTime.MinValue, false);
     private Presence? _presence;
+    private readonly CancellationTokenSource _watchStop = new();
+    private Thread? _watch;
     private string? _lastWarnedDigest;
 
     /// <summary>Opens the store; contacts etcd only when first used.</summary>
@@ -81,6 +83,25 @@ public sealed class EtcdStore : IHaStore
     /// <summary>Registers this node and keeps a presence key alive for this process until disposed: the
     /// daemons call it, so a node is online while one of its daemons runs and reaches etcd.</summary>
     public void StartPresence(string id) => _presence ??= new Presence(this, id);
+
+    /// <summary>Wakes the daemon (<paramref name="wake"/>) as soon as something it must act on changes in etcd
+    /// (<see cref="WakeFilter"/>), instead of waiting for its next round; until disposed.</summary>
+    public void WatchForChanges(WakeRole role, Action wake)
+    {
+        if (_watch is not null) return;
+        var filter = new WakeFilter(_keys, _node, role);
+        _watch = new Thread(() => _etcd.Watch(_keys.Prefix, events =>
+        {
+            bool any = false;
+            foreach (var e in events)
+            {
+                bool deleted = e.Type == Mvccpb.Event.Types.EventType.Delete;
+                any |= filter.Wakes(e.Kv.Key.ToStringUtf8(), deleted ? null : e.Kv.Value.ToStringUtf8(), deleted);
+            }
+            if (any) wake();
+        }, wake, _watchStop.Token)) { IsBackground = true, Name = "etcd watch" };
+        _watch.Start();
+    }
 
     // ---- Membership.
 
@@ -282,6 +303,8 @@ public sealed class EtcdStore : IHaStore
     /// <inheritdoc/>
     public void Dispose()
     {
+        _watchStop.Cancel();
+        _watch?.Join(TimeSpan.FromSeconds(5));
         _presence?.Dispose();
         _etcd.Dispose();
     }

@@ -22,7 +22,7 @@ internal sealed class ClusterFixture : IDisposable
         IReadOnlyDictionary<string, string>? nodeEnvironment = null, string? datacenterCfg = null, int etcdMembers = 0)
     {
         if (etcdMembers > 0) Prerequisites.Require("etcd-server", EtcdCluster.Binary);
-        Timing = ClusterTiming.For(scale);
+        Timing = ClusterTiming.For(scale) with { Etcd = etcdMembers > 0 };
         string root = Directory.CreateTempSubdirectory("hamanager-e2e-").FullName;
         Supervisor = new Supervisor(root, Enumerable.Range(1, nodes).Select(i => $"node{i}").ToList(), Timing,
             line => { lock (_events) _events.Add(line); }, etcdMembers)

@@ -47,6 +47,21 @@ public sealed class EtcdConnection : IDisposable
     /// <summary>The deadline of one request.</summary>
     public TimeSpan Timeout => _timeout;
 
+    private long _requests, _sent, _received;
+
+    /// <summary>Requests made, and protobuf bytes sent and received by them, since this connection opened
+    /// (keep-alives and watches not counted): what the benchmarks report as store traffic.</summary>
+    public (long Requests, long SentBytes, long ReceivedBytes) Traffic =>
+        (Interlocked.Read(ref _requests), Interlocked.Read(ref _sent), Interlocked.Read(ref _received));
+
+    private T Counted<T>(Google.Protobuf.IMessage request, T response) where T : Google.Protobuf.IMessage
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _sent, request.CalculateSize());
+        Interlocked.Add(ref _received, response.CalculateSize());
+        return response;
+    }
+
     /// <summary>Runs one request, trying each member at most once, starting with the last that answered.</summary>
     public T Call<T>(string what, Func<KV.KVClient, Lease.LeaseClient, CallOptions, T> request)
     {
@@ -81,27 +96,34 @@ public sealed class EtcdConnection : IDisposable
     // ---- The requests the store uses.
 
     /// <summary>A key's current value, or null.</summary>
-    public Mvccpb.KeyValue? Get(string key) =>
-        Call("read", (kv, _, o) => kv.Range(new RangeRequest { Key = Bytes(key) }, o)).Kvs.FirstOrDefault();
+    public Mvccpb.KeyValue? Get(string key) => Range(new RangeRequest { Key = Bytes(key) }).Kvs.FirstOrDefault();
+
+    /// <summary>A range request.</summary>
+    public RangeResponse Range(RangeRequest request) => Counted(request, Call("read", (kv, _, o) => kv.Range(request, o)));
 
     /// <summary>Every key under a prefix, in key order.</summary>
     public IReadOnlyList<Mvccpb.KeyValue> GetPrefix(string prefix, bool keysOnly = false) =>
-        Call("read", (kv, _, o) => kv.Range(new RangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), KeysOnly = keysOnly }, o)).Kvs;
+        Range(new RangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), KeysOnly = keysOnly }).Kvs;
 
     /// <summary>How many keys a prefix has.</summary>
-    public long Count(string prefix) =>
-        Call("read", (kv, _, o) => kv.Range(new RangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), CountOnly = true }, o)).Count;
+    public long Count(string prefix) => Range(new RangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), CountOnly = true }).Count;
 
     /// <summary>Writes a key (bound to <paramref name="lease"/> when not 0).</summary>
-    public void Put(string key, string value, long lease = 0) =>
-        Call("write", (kv, _, o) => kv.Put(new PutRequest { Key = Bytes(key), Value = Bytes(value), Lease = lease }, o));
+    public void Put(string key, string value, long lease = 0)
+    {
+        var request = new PutRequest { Key = Bytes(key), Value = Bytes(value), Lease = lease };
+        Counted(request, Call("write", (kv, _, o) => kv.Put(request, o)));
+    }
 
     /// <summary>A transaction.</summary>
-    public TxnResponse Txn(TxnRequest txn) => Call("transaction", (kv, _, o) => kv.Txn(txn, o));
+    public TxnResponse Txn(TxnRequest txn) => Counted(txn, Call("transaction", (kv, _, o) => kv.Txn(txn, o)));
 
     /// <summary>Deletes every key under a prefix and returns them, atomically.</summary>
-    public IReadOnlyList<Mvccpb.KeyValue> TakePrefix(string prefix) =>
-        Call("delete", (kv, _, o) => kv.DeleteRange(new DeleteRangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), PrevKv = true }, o)).PrevKvs;
+    public IReadOnlyList<Mvccpb.KeyValue> TakePrefix(string prefix)
+    {
+        var request = new DeleteRangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), PrevKv = true };
+        return Counted(request, Call("delete", (kv, _, o) => kv.DeleteRange(request, o))).PrevKvs;
+    }
 
     /// <summary>A new lease of <paramref name="ttlSeconds"/>.</summary>
     public long Grant(long ttlSeconds) => Call("lease grant", (_, lease, o) => lease.LeaseGrant(new LeaseGrantRequest { TTL = ttlSeconds }, o)).ID;

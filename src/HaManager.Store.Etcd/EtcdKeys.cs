@@ -4,7 +4,8 @@ namespace HaManager.Store.Etcd;
 /// <list type="bullet">
 /// <item><c>config/&lt;file&gt;</c> — resources.cfg, rules.cfg, groups.cfg, fence.cfg, datacenter.cfg as text;</item>
 /// <item><c>homes/&lt;sid&gt;</c> — the node whose configuration holds the service;</item>
-/// <item><c>manager_status</c>, <c>lrm_status/&lt;node&gt;</c> — the status JSON as on pmxcfs;</item>
+/// <item><c>manager_status/meta</c> and <c>manager_status/shard/NN</c> — the manager status split by
+/// <see cref="ManagerStatusShards"/>; <c>lrm_status/&lt;node&gt;</c> — the LRM status JSON as on pmxcfs;</item>
 /// <item><c>crm_commands/&lt;id&gt;</c> — one key per queued command, taken in create order;</item>
 /// <item><c>locks/&lt;name&gt;</c> — lease-bound, the holder's node name;</item>
 /// <item><c>nodes/&lt;node&gt;</c> — the registered nodes and the version each runs;</item>
@@ -27,8 +28,14 @@ public sealed record EtcdKeys(string Prefix)
     public string Homes => Prefix + "homes/";
     /// <summary>One service's home.</summary>
     public string Home(string sid) => Homes + sid;
-    /// <summary>The manager status.</summary>
-    public string ManagerStatus => Prefix + "manager_status";
+    /// <summary>The manager status: every key of it.</summary>
+    public string ManagerStatus => Prefix + "manager_status/";
+    /// <summary>The manager status without the service states.</summary>
+    public string ManagerStatusMeta => ManagerStatus + "meta";
+    /// <summary>The shards of the service states.</summary>
+    public string ManagerStatusShards => ManagerStatus + "shard/";
+    /// <summary>One shard of the service states.</summary>
+    public string ManagerStatusShard(int shard) => ManagerStatusShards + shard.ToString("00", System.Globalization.CultureInfo.InvariantCulture);
     /// <summary>A node's LRM status.</summary>
     public string LrmStatus(string node) => Prefix + "lrm_status/" + node;
     /// <summary>The CRM command queue.</summary>

@@ -47,6 +47,8 @@ public sealed class EtcdStore : IHaStore
     private readonly object _quorumGate = new();
     private (DateTime At, bool Quorate) _quorum = (DateTime.MinValue, false);
     private Presence? _presence;
+    private readonly Dictionary<int, string> _written = [];
+    private long _writtenToken = -1;
     private readonly CancellationTokenSource _watchStop = new();
     private Thread? _watch;
     private string? _lastWarnedDigest;
@@ -76,6 +78,12 @@ public sealed class EtcdStore : IHaStore
 
     /// <inheritdoc/>
     public string Address { get; }
+
+    /// <summary>Requests and bytes this store exchanged with etcd (see <see cref="EtcdConnection.Traffic"/>).</summary>
+    public (long Requests, long SentBytes, long ReceivedBytes) Traffic => _etcd.Traffic;
+
+    /// <summary>The connection (benchmarks seed data through it).</summary>
+    public EtcdConnection Connection => _etcd;
 
     /// <summary>The keys of this cluster.</summary>
     public EtcdKeys Keys => _keys;
@@ -169,12 +177,49 @@ public sealed class EtcdStore : IHaStore
     public bool ClusterStateUpdate() => true;
 
     /// <inheritdoc/>
-    public ManagerStatus ReadManagerStatus() =>
-        Parse(() => StatusJson.ParseManagerStatus(Text(_etcd.Get(_keys.ManagerStatus)) ?? ""), "manager status");
+    public ManagerStatus ReadManagerStatus()
+    {
+        var keys = _etcd.GetPrefix(_keys.ManagerStatus);
+        string? meta = Text(keys.FirstOrDefault(kv => kv.Key.ToStringUtf8() == _keys.ManagerStatusMeta));
+        var shards = keys.Where(kv => kv.Key.ToStringUtf8().StartsWith(_keys.ManagerStatusShards, StringComparison.Ordinal)).Select(kv => kv.Value.ToStringUtf8());
+        return Parse(() => ManagerStatusShards.Join(meta, shards), "manager status");
+    }
 
     /// <inheritdoc/>
-    public void WriteManagerStatus(ManagerStatus status, LockLease managerLease) =>
-        Guarded(managerLease, "write the manager status", new RequestOp { RequestPut = Put(_keys.ManagerStatus, StatusJson.Write(status)) });
+    public void WriteManagerStatus(ManagerStatus status, LockLease managerLease)
+    {
+        var (meta, shards) = ManagerStatusShards.Split(status);
+        lock (_written)
+        {
+            // What this master wrote under this very lease is what etcd holds (every write is guarded by the
+            // lease): unchanged shards need no write. Under a new lease, compare with etcd itself.
+            if (_writtenToken != managerLease.Token)
+            {
+                _written.Clear();
+                foreach (var kv in _etcd.GetPrefix(_keys.ManagerStatusShards))
+                    _written[int.Parse(kv.Key.ToStringUtf8()[_keys.ManagerStatusShards.Length..], CultureInfo.InvariantCulture)] = kv.Value.ToStringUtf8();
+                _writtenToken = managerLease.Token;
+            }
+            var txn = new TxnRequest();
+            txn.Compare.AddRange(_locks.Guard(managerLease));
+            txn.Success.Add(new RequestOp { RequestPut = Put(_keys.ManagerStatusMeta, meta) });
+            foreach (var (shard, json) in shards)
+                if (_written.GetValueOrDefault(shard) != json)
+                    txn.Success.Add(new RequestOp { RequestPut = Put(_keys.ManagerStatusShard(shard), json) });
+            foreach (var shard in _written.Keys.Where(k => !shards.ContainsKey(k)))
+                txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(_keys.ManagerStatusShard(shard)) } });
+            TxnResponse response;
+            try { response = _etcd.Txn(txn); }
+            catch (HaEnvironmentException)
+            {
+                _writtenToken = -1; // the outcome is unknown: compare with etcd next time
+                throw;
+            }
+            if (!response.Succeeded) throw NotHeld(managerLease);
+            _written.Clear();
+            foreach (var (shard, json) in shards) _written[shard] = json;
+        }
+    }
 
     /// <inheritdoc/>
     public LrmStatus ReadLrmStatus(string node) =>

@@ -18,13 +18,13 @@ public enum WakeRole
 /// lock freed (a dead node's lease expired: it may be fenced now) and an LRM status with news (its mode,
 /// state or results changed — not merely its timestamp); a CRM that is not master wakes only when the
 /// manager lock is freed. An LRM wakes when the manager status changed for a service on or bound for its
-/// node. Comparing content, not writes, is what keeps the daemons from waking each other in a loop:
+/// node (in one of the manager status's shards). Comparing content, not writes, is what keeps the daemons from waking each other in a loop:
 /// every round writes a status with a new timestamp.
 /// </summary>
 public sealed class WakeFilter(EtcdKeys keys, string node, WakeRole role)
 {
     private readonly Dictionary<string, string> _lrmNews = new(StringComparer.Ordinal);
-    private string? _ownServices;
+    private readonly Dictionary<string, string> _ownServices = new(StringComparer.Ordinal);
     private string? _managerHolder;
 
     /// <summary>Whether a change of <paramref name="key"/> (its new value, or a deletion) should wake the daemon.</summary>
@@ -55,10 +55,10 @@ public sealed class WakeFilter(EtcdKeys keys, string node, WakeRole role)
 
     private bool WakesLrm(string key, string? value, bool deleted)
     {
-        if (key != keys.ManagerStatus || deleted || value is null) return false;
-        string own = OwnServices(value);
-        if (own == _ownServices) return false;
-        _ownServices = own;
+        if (!key.StartsWith(keys.ManagerStatusShards, StringComparison.Ordinal)) return false;
+        string own = deleted || value is null ? "" : OwnServices(value);
+        if (_ownServices.GetValueOrDefault(key, "") == own) return false;
+        _ownServices[key] = own;
         return true;
     }
 

@@ -11,7 +11,7 @@ using HaManager.Simulator;
 // Usage: dotnet run -c Release --project tests/HaManager.Benchmarks -- [--quick] [--only <word>] [--bdn]
 //   --quick  fewer iterations (the whole run stays under 3 minutes on 2 cores)
 //   --only   run only the sections whose name contains the word (manager, lrm, crs, replay, config, fuzz, cli, watchdog;
-//            cluster — real processes, minutes — runs only when named)
+//            cluster, failover, etcd — real processes, minutes — run only when named)
 //   --bdn    run the BenchmarkDotNet micro-benchmarks instead (slow, statistically rigorous)
 if (args.Contains("--bdn"))
 {
@@ -165,6 +165,12 @@ if (Run("fuzz"))
 
 if (only is not null && "cluster".Contains(only, StringComparison.OrdinalIgnoreCase))
     foreach (var figure in ClusterBench.Run(quick)) Report(figure);
+
+if (only is not null && "etcd".Contains(only, StringComparison.OrdinalIgnoreCase))
+    foreach (var figure in EtcdScaleBench.Run(quick)) Report(figure);
+
+if (only is not null && "failover".Contains(only, StringComparison.OrdinalIgnoreCase))
+    foreach (var figure in FailoverBench.Run(quick)) Report(figure);
 
 Console.WriteLine($"Machine: {MachineDescription()}; .NET {Environment.Version}; {(quick ? "--quick" : "full")} run");
 Console.WriteLine();

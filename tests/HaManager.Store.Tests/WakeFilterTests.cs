@@ -37,7 +37,8 @@ public class WakeFilterTests
         Assert.That(f.Wakes(Keys.LrmStatus("node2"), Lrm(1), false), Is.True, "first sight");
         Assert.That(f.Wakes(Keys.LrmStatus("node2"), Lrm(2), false), Is.False, "only the timestamp moved");
         Assert.That(f.Wakes(Keys.LrmStatus("node2"), Lrm(3, "u1"), false), Is.True, "a job finished");
-        Assert.That(f.Wakes(Keys.ManagerStatus, Manager(4, ServiceState.Started, "node2"), false), Is.False, "its own write");
+        Assert.That(f.Wakes(Keys.ManagerStatusMeta, Manager(4, ServiceState.Started, "node2"), false), Is.False, "its own write");
+        Assert.That(f.Wakes(Keys.ManagerStatusShard(7), Manager(4, ServiceState.Started, "node2"), false), Is.False, "its own write");
     }
 
     [Test]
@@ -67,12 +68,14 @@ public class WakeFilterTests
     public void An_lrm_wakes_when_its_own_services_change_and_only_then()
     {
         var f = new WakeFilter(Keys, "node2", WakeRole.Lrm);
-        Assert.That(f.Wakes(Keys.ManagerStatus, Manager(1, ServiceState.RequestStart, "node2"), false), Is.True);
-        Assert.That(f.Wakes(Keys.ManagerStatus, Manager(2, ServiceState.RequestStart, "node2"), false), Is.False, "a new round, nothing new for node2");
-        Assert.That(f.Wakes(Keys.ManagerStatus, Manager(3, ServiceState.Started, "node2"), false), Is.True);
+        Assert.That(f.Wakes(Keys.ManagerStatusShard(3), Manager(1, ServiceState.RequestStart, "node2"), false), Is.True);
+        Assert.That(f.Wakes(Keys.ManagerStatusShard(3), Manager(2, ServiceState.RequestStart, "node2"), false), Is.False, "a new round, nothing new for node2");
+        Assert.That(f.Wakes(Keys.ManagerStatusShard(3), Manager(3, ServiceState.Started, "node2"), false), Is.True);
         Assert.That(f.Wakes(Keys.LrmStatus("node3"), Lrm(4, "u2"), false), Is.False, "another node's LRM");
+        Assert.That(f.Wakes(Keys.ManagerStatusMeta, Manager(5, ServiceState.RequestStop, "node2"), false), Is.False, "the meta key holds no service");
+        Assert.That(f.Wakes(Keys.ManagerStatusShard(3), null, true), Is.True, "its services left the shard");
         var other = new WakeFilter(Keys, "node3", WakeRole.Lrm);
-        other.Wakes(Keys.ManagerStatus, Manager(1, ServiceState.RequestStart, "node2"), false);
-        Assert.That(other.Wakes(Keys.ManagerStatus, Manager(3, ServiceState.Started, "node2"), false), Is.False, "ocf:a is not node3's");
+        other.Wakes(Keys.ManagerStatusShard(3), Manager(1, ServiceState.RequestStart, "node2"), false);
+        Assert.That(other.Wakes(Keys.ManagerStatusShard(3), Manager(3, ServiceState.Started, "node2"), false), Is.False, "ocf:a is not node3's");
     }
 }

@@ -25,7 +25,8 @@ public enum NodePower
 /// watchdog-mux on a plain-file device, its ha-crm and ha-lrm, and every service their agents start —
 /// so a power cut is one <c>kill -KILL -pgid</c>: the services die with the node, as on real hardware.
 /// The supervisor watches each device file: a node whose watchdog-mux stopped feeding it for the
-/// device timeout is reset (killed at once) and boots again later. <c>cut</c> takes a node out of the
+/// device timeout (counted from its first feed, as a hardware watchdog arms when opened) is reset
+/// (killed at once) and boots again later. <c>cut</c> takes a node out of the
 /// quorate partition, so its LRM loses its lock, stops feeding the watchdog and the node fences itself:
 /// on the directory store its own membership view loses quorum and the others see it offline; on etcd
 /// (a real etcd cluster the supervisor starts) every connection of the node to etcd goes through a
@@ -208,8 +209,7 @@ public sealed class Supervisor : IDisposable
         node.Power = NodePower.Up;
         node.Boots++;
         node.DeviceLength = 0;
-        // watchdog-mux needs a moment to start before its first feed.
-        node.LastFedMs = NowMs + 5000;
+        node.LastFedMs = NowMs;
         if (!node.Cut) SetOnline(node.Name, true);
         Record($"boot {node.Name}");
         _say($"{node.Name}: booted (process group {node.Group.Id})");
@@ -247,7 +247,9 @@ public sealed class Supervisor : IDisposable
                         node.DeviceLength = length;
                         node.LastFedMs = Math.Max(node.LastFedMs, now);
                     }
-                    else if (now - node.LastFedMs > _timing.DeviceRealSeconds * 1000L) PowerCut(node, "reset");
+                    // Like a hardware watchdog, the device counts down only once opened: from watchdog-mux's
+                    // first feed (a start slowed by a busy machine is no reason to reset).
+                    else if (node.DeviceLength > 0 && now - node.LastFedMs > _timing.DeviceRealSeconds * 1000L) PowerCut(node, "reset");
                 }
                 else if (node.BootAtMs > 0 && now >= node.BootAtMs) Boot(node);
             }

@@ -62,11 +62,13 @@ public sealed class EtcdConnection : IDisposable
         return response;
     }
 
-    /// <summary>Runs one request, trying each member at most once, starting with the last that answered.</summary>
-    public T Call<T>(string what, Func<KV.KVClient, Lease.LeaseClient, CallOptions, T> request)
+    /// <summary>Runs one request, trying each member at most once, starting with the last that answered. A
+    /// request that is not idempotent (<paramref name="once"/>) is tried on one member only: a request that
+    /// timed out may still have been applied.</summary>
+    public T Call<T>(string what, Func<KV.KVClient, Lease.LeaseClient, CallOptions, T> request, bool once = false)
     {
         string? last = null;
-        for (int attempt = 0; attempt < _members.Length; attempt++)
+        for (int attempt = 0; attempt < (once ? 1 : _members.Length); attempt++)
         {
             int index = (Volatile.Read(ref _current) + attempt) % _members.Length;
             var member = _members[index];
@@ -118,11 +120,12 @@ public sealed class EtcdConnection : IDisposable
     /// <summary>A transaction.</summary>
     public TxnResponse Txn(TxnRequest txn) => Counted(txn, Call("transaction", (kv, _, o) => kv.Txn(txn, o)));
 
-    /// <summary>Deletes every key under a prefix and returns them, atomically.</summary>
+    /// <summary>Deletes every key under a prefix and returns them, atomically; tried once (a retry after a lost
+    /// answer would return nothing and lose what the first attempt took).</summary>
     public IReadOnlyList<Mvccpb.KeyValue> TakePrefix(string prefix)
     {
         var request = new DeleteRangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), PrevKv = true };
-        return Counted(request, Call("delete", (kv, _, o) => kv.DeleteRange(request, o))).PrevKvs;
+        return Counted(request, Call("delete", (kv, _, o) => kv.DeleteRange(request, o), once: true)).PrevKvs;
     }
 
     /// <summary>A new lease of <paramref name="ttlSeconds"/>.</summary>

@@ -52,6 +52,8 @@ public sealed class EtcdStore : IHaStore
     private readonly CancellationTokenSource _watchStop = new();
     private Thread? _watch;
     private string? _lastWarnedDigest;
+    private readonly object _configGate = new();
+    private ((long, long, long) Version, SortedMap<ServiceConfigEntry> Value)? _config;
 
     /// <summary>Opens the store; contacts etcd only when first used.</summary>
     public EtcdStore(StoreAddress.Etcd address, string node, SafetyBudget budget, EtcdStoreOptions? options = null,
@@ -246,10 +248,32 @@ public sealed class EtcdStore : IHaStore
     /// <inheritdoc/>
     public SortedMap<ServiceConfigEntry> ReadServiceConfig()
     {
-        // One transaction: the configuration and the homes of one revision.
+        // Every round reads the configuration (the master twice, every LRM once): at 10,000 services that
+        // is about a megabyte each time. A probe of a few bytes — resources.cfg's revision, the homes'
+        // count and latest revision — says whether the last read still holds; any put raises the latest
+        // revision and any delete lowers the count.
+        var probe = new TxnRequest();
+        probe.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(_keys.Config(ConfigFile.Resources)), KeysOnly = true } });
+        probe.Success.Add(new RequestOp
+        {
+            RequestRange = new RangeRequest
+            {
+                Key = EtcdConnection.Bytes(_keys.Homes), RangeEnd = EtcdConnection.PrefixEnd(_keys.Homes), KeysOnly = true, Limit = 1,
+                SortTarget = RangeRequest.Types.SortTarget.Mod, SortOrder = RangeRequest.Types.SortOrder.Descend,
+            },
+        });
+        var p = _etcd.Txn(probe);
+        var homesProbe = p.Responses[1].ResponseRange;
+        var version = (p.Responses[0].ResponseRange.Kvs.FirstOrDefault()?.ModRevision ?? 0, homesProbe.Count, homesProbe.Kvs.FirstOrDefault()?.ModRevision ?? 0);
+        lock (_configGate)
+        {
+            if (_config is { } cached && cached.Version == version) return Copy(cached.Value);
+        }
+
+        // One transaction at the probe's revision: the configuration and the homes the version describes.
         var txn = new TxnRequest();
-        txn.Success.Add(RangeOp(_keys.Config(ConfigFile.Resources)));
-        txn.Success.Add(RangeOp(_keys.Homes, prefix: true));
+        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(_keys.Config(ConfigFile.Resources)), Revision = p.Header.Revision } });
+        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(_keys.Homes), RangeEnd = EtcdConnection.PrefixEnd(_keys.Homes), Revision = p.Header.Revision } });
         var r = _etcd.Txn(txn);
         var file = ResourcesConfig.Parse(Text(r.Responses[0].ResponseRange.Kvs.FirstOrDefault()) ?? "");
         if (_warn is not null && file.Warnings.Count > 0 && file.Digest != _lastWarnedDigest)
@@ -258,8 +282,12 @@ public sealed class EtcdStore : IHaStore
             foreach (var warning in file.Warnings) _warn(warning);
         }
         var homes = r.Responses[1].ResponseRange.Kvs.ToDictionary(kv => kv.Key.ToStringUtf8()[_keys.Homes.Length..], kv => kv.Value.ToStringUtf8(), StringComparer.Ordinal);
-        return ResourcesConfig.ToRuntime(file, sid => homes.GetValueOrDefault(sid));
+        var config = ResourcesConfig.ToRuntime(file, sid => homes.GetValueOrDefault(sid));
+        lock (_configGate) _config = (version, config);
+        return Copy(config);
     }
+
+    private static SortedMap<ServiceConfigEntry> Copy(SortedMap<ServiceConfigEntry> config) => new(config, e => e.Clone());
 
     /// <inheritdoc/>
     public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes) =>

@@ -76,6 +76,34 @@ public class EtcdStoreTests
         Assert.That(Revisions(successor).Count, Is.LessThanOrEqualTo(3));
     }
 
+    [Test]
+    public void An_unchanged_configuration_is_read_from_a_small_probe_and_every_change_is_seen()
+    {
+        string prefix = TestEtcd.NewPrefix();
+        using var store = Open(prefix, "node1");
+        using var other = Open(prefix, "node2");
+        var text = new System.Text.StringBuilder();
+        for (int i = 0; i < 300; i++) text.Append($"vm: {100 + i}\n\tstate started\n\n");
+        other.EditConfig(ConfigFile.Resources, _ => text.ToString());
+        for (int i = 0; i < 300; i++) other.PlaceService($"vm:{100 + i}", "node1");
+
+        Assert.That(store.ReadServiceConfig(), Has.Count.EqualTo(300));
+        var before = store.Traffic.ReceivedBytes;
+        var again = store.ReadServiceConfig();
+        Assert.That(store.Traffic.ReceivedBytes - before, Is.LessThan(1024), "an unchanged configuration costs a probe");
+        again["vm:100"].State = "changed";
+        Assert.That(store.ReadServiceConfig()["vm:100"].State, Is.EqualTo("started"), "reads are still copies");
+
+        other.MoveServiceHome("vm:150", "node1", "node2");
+        Assert.That(store.ReadServiceConfig()["vm:150"].Node, Is.EqualTo("node2"), "a moved home");
+        other.UpdateServiceConfig(new Dictionary<string, ServiceConfigChange> { ["vm:151"] = new(new Dictionary<string, string> { ["state"] = "stopped" }, []) });
+        Assert.That(store.ReadServiceConfig()["vm:151"].State, Is.EqualTo("stopped"), "an edited resources.cfg");
+        other.EditConfig(ConfigFile.Resources, t => t!.Replace("vm: 399\n\tstate started\n\n", ""));
+        Assert.That(store.ReadServiceConfig(), Has.Count.EqualTo(299), "a removed resource");
+        other.Connection.TakePrefix(store.Keys.Home("vm:398"));
+        Assert.That(store.ReadServiceConfig().ContainsKey("vm:398"), Is.False, "a deleted home");
+    }
+
     [TestCase("etcd:http://10.0.0.1:2379,http://10.0.0.2:2379", "/hamanager/", 2)]
     [TestCase("etcd:http://127.0.0.1:2379/prod", "/prod/", 1)]
     public void Addresses_name_members_and_the_key_prefix(string text, string prefix, int members)

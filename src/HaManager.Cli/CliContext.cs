@@ -21,6 +21,9 @@ public sealed class CliContext
     public required string Node { get; init; }
     public required IClock Clock { get; init; }
 
+    /// <summary>The timeouts of this node's profile (what-if simulates with them).</summary>
+    public required SafetyBudget Budget { get; init; }
+
     /// <summary>How long an edit waits for the config lock: longer than the daemons' 10 s, since a queue
     /// of edits (a script, many shells) should wait its turn rather than fail.</summary>
     public static readonly TimeSpan EditWait = TimeSpan.FromSeconds(60);
@@ -60,7 +63,7 @@ public sealed class CliContext
         {
             return new CliContext
             {
-                Store = StoreFactory.Open(config, clock, requestTimeout: EditWait / 4), Node = config.Node, Clock = clock,
+                Store = StoreFactory.Open(config, clock, requestTimeout: EditWait / 4), Node = config.Node, Clock = clock, Budget = config.Budget,
             };
         }
         catch (HaEnvironmentException e) { throw new CliFailure(e.Message.TrimEnd() + "\n"); }

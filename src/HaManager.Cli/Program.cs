@@ -33,7 +33,7 @@ namespace HaManager.Cli
             "ha-manager groupadd <group> --nodes <string> [OPTIONS]", "ha-manager groupconfig [FORMAT_OPTIONS]",
             "ha-manager groupremove <group>", "ha-manager groupset <group> [OPTIONS]",
             "ha-manager status [OPTIONS]", "ha-manager explain <sid> [OPTIONS]",
-            "ha-manager what-if --fail|--maintenance|--shutdown <node> ... [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
+            "ha-manager what-if --fail|--maintenance|--shutdown|--add-node <node> ... [OPTIONS]", "ha-manager help [<extra-args>] [OPTIONS]",
         ];
 
         /// <summary>Runs one command line. <paramref name="node"/> names the node the command speaks for
@@ -366,21 +366,23 @@ namespace HaManager.Cli
             var fail = new Option<string[]>("--fail") { Description = "A node that loses power (repeatable)." };
             var maintenanceNode = new Option<string[]>("--maintenance") { Description = "A node put into maintenance (repeatable)." };
             var shutdownNode = new Option<string[]>("--shutdown") { Description = "A node shut down cleanly (repeatable)." };
-            var whatIf = new Command("what-if", "Where services would go if nodes failed, entered maintenance or shut down (simulated).")
-                { fail, maintenanceNode, shutdownNode, outputFormat, store };
+            var addNode = new Option<string[]>("--add-node") { Description = "A new node that joins, empty (repeatable)." };
+            var whatIf = new Command("what-if", "Where services would go if nodes failed, entered maintenance, shut down or joined (simulated).")
+                { fail, maintenanceNode, shutdownNode, addNode, outputFormat, store };
             whatIf.SetAction(p =>
             {
                 var events = (p.GetValue(fail) ?? []).Select(n => new WhatIf.Event("fail", n))
                     .Concat((p.GetValue(maintenanceNode) ?? []).Select(n => new WhatIf.Event("maintenance", n)))
-                    .Concat((p.GetValue(shutdownNode) ?? []).Select(n => new WhatIf.Event("shutdown", n))).ToList();
-                if (events.Count == 0) throw new ParameterFailure([("event", "give at least one of --fail, --maintenance, --shutdown")]);
+                    .Concat((p.GetValue(shutdownNode) ?? []).Select(n => new WhatIf.Event("shutdown", n)))
+                    .Concat((p.GetValue(addNode) ?? []).Select(n => new WhatIf.Event("add-node", n))).ToList();
+                if (events.Count == 0) throw new ParameterFailure([("event", "give at least one of --fail, --maintenance, --shutdown, --add-node")]);
                 var answer = WhatIf.Run(Ctx(p), events);
                 string format = p.GetValue(outputFormat)!;
                 if (format == "text") foreach (var line in WhatIf.Describe(answer)) stdout.Write(line + "\n");
                 else Output.Write(answer, format, stdout);
                 return 0;
             });
-            usage[whatIf] = "ha-manager what-if --fail|--maintenance|--shutdown <node> ... [OPTIONS]";
+            usage[whatIf] = "ha-manager what-if --fail|--maintenance|--shutdown|--add-node <node> ... [OPTIONS]";
             foreach (var c in GroupCommandsTree(store, Ctx, stdout, usage)) root.Subcommands.Add(c);
             foreach (var c in new[] { add, config, crm, explain, whatIf, help, Move("migrate", "ha-manager "), Move("relocate", "ha-manager "), remove, rules, set, status })
                 root.Subcommands.Add(c);

@@ -6,11 +6,12 @@ using HaManager.Simulator;
 namespace HaManager.Cli;
 
 /// <summary>
-/// <c>ha-manager what-if --fail|--maintenance|--shutdown NODE…</c>: copies the live cluster — nodes,
-/// resources with their requested state and current node, what runs where, the rules and the
-/// datacenter settings — into the simulator, runs the real manager in virtual time with the events,
-/// and reports where each affected service ends up and after how many (virtual) seconds. The cluster
-/// itself is only read. First cut: the simulator's upstream timing (lock lifetime 120 s), no CRS loads.
+/// <c>ha-manager what-if --fail|--maintenance|--shutdown|--add-node NODE…</c>: copies the live cluster —
+/// nodes, resources with their requested state and current node, what runs where, the rules and the
+/// datacenter settings — into the simulator, runs the real manager in virtual time with the events and
+/// the cluster's own timeouts (the node configuration's profile: the safety budget), and reports where
+/// each affected service ends up and after how many (virtual) seconds. The cluster itself is only read.
+/// No CRS loads yet.
 /// </summary>
 public static partial class WhatIf
 {
@@ -23,11 +24,25 @@ public static partial class WhatIf
         var status = store.ReadManagerStatus();
         var config = store.ReadServiceConfig();
         foreach (var e in events)
-            if (!members.Online.ContainsKey(e.Node)) throw new CliFailure($"no such cluster node '{e.Node}'\n");
+        {
+            if (e.Kind == "add-node")
+            {
+                // A new node, or a member that is offline now: it joins (powers on) with the events.
+                if (members.Online.GetValueOrDefault(e.Node)) throw new CliFailure($"node '{e.Node}' is already online\n");
+                if (!NodeName().IsMatch(e.Node)) throw new CliFailure($"'{e.Node}' is not a node name\n");
+            }
+            else if (!members.Online.ContainsKey(e.Node)) throw new CliFailure($"no such cluster node '{e.Node}'\n");
+        }
 
-        var input = new ScenarioInput { Name = "what-if", Datacenter = store.GetDatacenterSettings(), RulesConfig = store.ReadRulesConfig() };
-        // The simulated daemons start when their node powers on, as in upstream's scenarios.
-        foreach (var node in members.Online.Keys) input.Hardware[node] = new NodeHardwareInput { Power = "off", Network = "off" };
+        var (budget, slowdown) = SimulatedBudget(ctx.Budget);
+        var input = new ScenarioInput
+        {
+            Name = "what-if", Datacenter = store.GetDatacenterSettings(), RulesConfig = store.ReadRulesConfig(), Budget = budget,
+        };
+        // The simulated daemons start when their node powers on, as in upstream's scenarios; an added node
+        // exists from the start, powered off, and powers on with the events.
+        foreach (var node in members.Online.Keys.Concat(events.Where(e => e.Kind == "add-node").Select(e => e.Node)))
+            input.Hardware[node] = new NodeHardwareInput { Power = "off", Network = "off" };
         var bootBatch = members.Online.Where(kv => kv.Value).Select(kv => $"power {kv.Key} on").ToList();
         // The simulator knows upstream's guest types only; every resource gets a stand-in vm id, and the
         // rules are rewritten to match (placement does not depend on the type).
@@ -86,15 +101,34 @@ public static partial class WhatIf
             bool hit = moved || events.Any(e => e.Node == from);
             if (!hit) continue;
             var entry = new JsonObject { ["sid"] = original[sid], ["from"] = from, ["to"] = sd.Node, ["state"] = state };
-            if (lastChange.TryGetValue(sid, out var at) && at >= eventsAt) entry["after_seconds"] = at - eventsAt;
+            if (lastChange.TryGetValue(sid, out var at) && at >= eventsAt) entry["after_seconds"] = (long)Math.Round((at - eventsAt) / slowdown);
             moves.Add(entry);
         }
-        return new JsonObject
+        var result = new JsonObject
         {
             ["events"] = new JsonArray(events.Select(e => (JsonNode?)$"{e.Kind} {e.Node}").ToArray()),
             ["services"] = moves,
+            ["lock_lifetime_seconds"] = ctx.Budget.LockLifetimeSeconds,
         };
+        if (slowdown > 1) result["simulated_slower"] = slowdown;
+        return result;
     }
+
+    /// <summary>The budget to simulate with: the cluster's own. The simulator moves its clock in steps of 20 s
+    /// or more (upstream's simulator does), which a client watchdog under 60 s would not survive; a faster
+    /// profile is simulated with every timeout stretched to a 60 s client watchdog, and the times divided
+    /// back (approximate: rounds are clamped to 1–10 s, so they do not stretch exactly).</summary>
+    private static (Core.SafetyBudget Budget, double Slowdown) SimulatedBudget(Core.SafetyBudget budget)
+    {
+        if (budget.WatchdogClientTimeoutSeconds >= 60) return (budget, 1);
+        double k = 60.0 / budget.WatchdogClientTimeoutSeconds;
+        int Stretch(int seconds) => (int)Math.Ceiling(seconds * k);
+        return (Core.SafetyBudget.Derived(60, Stretch(budget.WatchdogDeviceTimeoutSeconds), Stretch(budget.ClockSkewMarginSeconds),
+            Stretch(budget.MuxTickSeconds)), k);
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")]
+    private static partial Regex NodeName();
 
     public static IEnumerable<string> Describe(JsonObject result)
     {
@@ -111,6 +145,8 @@ public static partial class WhatIf
                 ? $"  {sid} stays on {to}, '{state}'{when}"
                 : $"  {sid} moves {from} -> {to}, '{state}'{when}";
         }
+        if (result["simulated_slower"] is { } k)
+            yield return $"  (this profile's timeouts simulated {(double)k:0.#} times slower, the times divided back: approximate)";
     }
 
     private static string Command(Event e) => e.Kind switch
@@ -118,6 +154,7 @@ public static partial class WhatIf
         "fail" => $"power {e.Node} off",
         "shutdown" => $"shutdown {e.Node}",
         "maintenance" => $"crm {e.Node} enable-node-maintenance",
+        "add-node" => $"power {e.Node} on",
         _ => throw new CliFailure($"unknown event '{e.Kind}'\n"),
     };
 

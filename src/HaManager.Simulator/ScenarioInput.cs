@@ -57,6 +57,10 @@ public sealed class ScenarioInput
     /// <summary>Raw <c>rules_config</c> text, or null.</summary>
     public string? RulesConfig { get; set; }
 
+    /// <summary>The timeouts the simulated nodes run with; null: upstream's pmxcfs values (every scenario
+    /// log is written with them). <c>ha-manager what-if</c> passes the cluster's own.</summary>
+    public HaManager.Core.SafetyBudget? Budget { get; set; }
+
     /// <summary>Raw <c>groups</c> text, or null.</summary>
     public string? GroupsConfig { get; set; }
 

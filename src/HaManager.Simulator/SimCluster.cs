@@ -70,6 +70,7 @@ public sealed class SimCluster
     public SimCluster(ScenarioInput input, SimLog log)
     {
         Log = log;
+        Budget = input.Budget ?? SafetyBudget.Pmxcfs;
         foreach (var (name, hw) in input.Hardware)
         {
             var node = new SimNode(name) { Power = hw.Power == "on", Network = hw.Network == "on" };
@@ -123,8 +124,8 @@ public sealed class SimCluster
     /// <summary>The shared log.</summary>
     public SimLog Log { get; }
 
-    /// <summary>Timeouts: upstream's pmxcfs values (lock lifetime 120 s, watchdog 60 s).</summary>
-    public SafetyBudget Budget { get; } = SafetyBudget.Pmxcfs;
+    /// <summary>Timeouts: the scenario's, by default upstream's pmxcfs values (lock lifetime 120 s, watchdog 60 s).</summary>
+    public SafetyBudget Budget { get; }
 
     private int LockLifetime => Budget.LockLifetimeSeconds;
 

@@ -56,4 +56,49 @@ public class WhatIfTests
         Assert.That(r.Out, Does.Match(@"ocf:c moves node3 -> node[12], 'started' after \d+ s"));
         Assert.That(c.Run("what-if", "--fail", "node7").Err, Is.EqualTo("no such cluster node 'node7'\n"));
     }
+
+    [Test]
+    public void A_joining_node_attracts_what_its_rules_prefer_and_names_are_checked()
+    {
+        using var c = ThreeServices();
+        // node4 is a member that is offline now (a machine being added).
+        var members = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(c.Layout.Members))!;
+        members["nodelist"]!["node4"] = new System.Text.Json.Nodes.JsonObject { ["id"] = 4, ["online"] = 0, ["ip"] = "127.0.0.1" };
+        File.WriteAllText(c.Layout.Members, members.ToJsonString());
+        Assert.That(c.Run("rules", "add", "node-affinity", "a-prefers-node4", "--resources", "ocf:a", "--nodes", "node4:2,node1:1").Exit, Is.Zero);
+        var before = c.Snapshot();
+
+        var r = c.Run("what-if", "--add-node", "node4");
+        Assert.That(r.Exit, Is.Zero, r.Err);
+        Assert.That(r.Out, Does.Match(@"^If add-node node4 \(simulated, nothing was changed\):\n  ocf:a moves node1 -> node4, 'started' after \d+ s\n$"));
+        Assert.That(c.Snapshot(), Is.EqualTo(before));
+        Assert.That(c.Run("what-if", "--add-node", "node2").Err, Is.EqualTo("node 'node2' is already online\n"));
+        Assert.That(c.Run("what-if", "--add-node", "no de").Err, Is.EqualTo("'no de' is not a node name\n"));
+    }
+
+    [Test]
+    public void The_nodes_own_profile_sets_the_times()
+    {
+        using var c = ThreeServices();
+        long After(string? config)
+        {
+            string? saved = Environment.GetEnvironmentVariable("HAMANAGER_CONFIG");
+            Environment.SetEnvironmentVariable("HAMANAGER_CONFIG", config);
+            try
+            {
+                var r = c.Run("what-if", "--fail", "node1", "--output-format", "json");
+                Assert.That(r.Exit, Is.Zero, r.Err);
+                using var json = System.Text.Json.JsonDocument.Parse(r.Out);
+                return json.RootElement.GetProperty("services")[0].GetProperty("after_seconds").GetInt64();
+            }
+            finally { Environment.SetEnvironmentVariable("HAMANAGER_CONFIG", saved); }
+        }
+        string fast = Path.Combine(c.Root, "fast.yaml");
+        File.WriteAllText(fast, "profile: fast\n");
+        long slow = After(null), quick = After(fast);
+        // The default profile: fence delay 60 s, lock lifetime 76 s; fast: 10 s and 21 s.
+        Assert.That(slow, Is.GreaterThanOrEqualTo(76));
+        Assert.That(quick, Is.LessThan(slow / 2));
+        Assert.That(quick, Is.GreaterThanOrEqualTo(21), "never before the lock expired");
+    }
 }

@@ -8,7 +8,8 @@ namespace HaManager.Cli;
 /// <summary>
 /// <c>ha-manager explain &lt;sid&gt;</c>: why a service is in its state and on its node, in plain
 /// sentences from what the store holds — configuration, the manager's and the LRM's status, node
-/// states, the rules that apply and those the manager drops. First cut: no CRS scores yet.
+/// states, the rules that apply and those the manager drops, and how the scheduler weighs the nodes
+/// for it right now.
 /// </summary>
 public static class Explain
 {
@@ -61,6 +62,7 @@ public static class Explain
             if (lrm.Results.TryGetValue(sd.Uid, out var last))
                 reasons.Add($"The LRM on {sd.Node} reported exit code {last.ExitCode} ({ExitName(last.ExitCode)}) for the current request.");
             else if (lrm.Timestamp is null) reasons.Add($"The LRM on {sd.Node} has not written a status (is ha-lrm running there?).");
+            if (SchedulerReason(ctx, sid, status, result) is { } scheduler) reasons.Add(scheduler);
         }
 
         var rules = new JsonArray();
@@ -68,6 +70,32 @@ public static class Explain
         result["rules"] = rules;
         result["reasons"] = new JsonArray(reasons.Select(r => (JsonNode?)r).ToArray());
         return result;
+    }
+
+    /// <summary>The scheduler's view, as the manager would build it this round (crm-manager §9): the scores
+    /// of the online nodes were the service placed now (its own load taken off; lower wins, among the nodes
+    /// its rules prefer, ties by name).</summary>
+    private static string? SchedulerReason(CliContext ctx, string sid, ManagerStatus status, JsonObject result)
+    {
+        var store = ctx.Store;
+        var online = status.NodeStatus.Where(kv => kv.Value == NodeState.Online).Select(kv => kv.Key).ToList();
+        if (online.Count == 0) return null;
+        var crs = Core.Scheduling.CrsSettings.From(store.GetDatacenterSettings());
+        var usage = Core.Scheduling.UsageBuilder.Build(crs.Mode, online, status.ServiceStatus, store.GetServiceStats(),
+            dynamic => dynamic ? store.GetDynamicNodeStats() : store.GetStaticNodeStats(), (_, _) => { });
+        usage.RemoveServiceUsage(sid);
+        var scores = usage.ScoreNodesToStartService(sid);
+        bool basic = usage is Core.Master.BasicUsage;
+        string mode = basic ? "basic" : crs.Mode;
+        var json = new JsonObject();
+        foreach (var node in online) json[node] = scores[node];
+        result["scheduler"] = new JsonObject { ["mode"] = mode, ["scores"] = json };
+        string weights = string.Join(", ", online.Select(n => basic
+            ? $"{n} {scores[n]:0} service{(scores[n] == 1 ? "" : "s")}"
+            : $"{n} {scores[n].ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
+        return basic
+            ? $"Were it placed now, the basic scheduler counts {weights} (without it); the fewest wins among the nodes its rules prefer."
+            : $"Were it placed now, the {mode} scheduler scores {weights}; the lowest wins among the nodes its rules prefer.";
     }
 
     private static IEnumerable<string> StateReason(string sid, ServiceStatusEntry sd, ServiceConfigEntry cd)

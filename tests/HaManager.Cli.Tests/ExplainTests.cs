@@ -34,6 +34,7 @@ public class ExplainTests
             "It is in the error state: the manager gave up after the start and relocation tries. Fix the cause, then 'ha-manager set ocf:web --state disabled' and enable it again.\n" +
             "Starting it failed on node1, node2; relocation avoids those nodes (2 of max_relocate 1 + 1 tries used).\n" +
             "The LRM on node1 reported exit code 1 (error) for the current request.\n" +
+            "Were it placed now, the basic scheduler counts node1 0 services, node3 1 service (without it); the fewest wins among the nodes its rules prefer.\n" +
             "Rule 'web-home' applies: only node1, node2.\n" +
             "Rule 'apart' (resource-affinity: apart from ocf:db) is disabled.\n"));
 
@@ -45,6 +46,8 @@ public class ExplainTests
         Assert.That(json.RootElement.GetProperty("state").GetString(), Is.EqualTo("error"));
         Assert.That(json.RootElement.GetProperty("failed_nodes").GetArrayLength(), Is.EqualTo(2));
         Assert.That(json.RootElement.GetProperty("rules")[1].GetProperty("status").GetString(), Is.EqualTo("disabled"));
+        Assert.That(json.RootElement.GetProperty("scheduler").GetProperty("mode").GetString(), Is.EqualTo("basic"));
+        Assert.That(json.RootElement.GetProperty("scheduler").GetProperty("scores").GetProperty("node3").GetDouble(), Is.EqualTo(1));
     }
 
     [Test]

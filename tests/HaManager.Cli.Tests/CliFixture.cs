@@ -38,12 +38,13 @@ public sealed class CliFixture : IDisposable
         {
             StoreArg = TestEtcd.Shared.StoreAddress(TestEtcd.NewPrefix());
             var address = (StoreAddress.Etcd)StoreAddress.Parse(StoreArg);
-            foreach (var node in new[] { "node2", "node3", "node1" })
+            foreach (var node in new[] { "node2", "node3" })
             {
-                Store = new EtcdStore(address, node, SafetyBudget.Derived(60, 10));
-                Store.PublishVersion("test");
+                using var other = new EtcdStore(address, node, SafetyBudget.Derived(60, 10));
+                other.PublishVersion("test");
             }
             Store = new EtcdStore(address, "node1", SafetyBudget.Derived(60, 10));
+            Store.PublishVersion("test");
             return;
         }
         StoreArg = "directory:" + Root;

@@ -63,7 +63,7 @@ public sealed class CliContext
         {
             return new CliContext
             {
-                Store = StoreFactory.Open(config, clock, requestTimeout: EditWait / 4), Node = config.Node, Clock = clock, Budget = config.Budget,
+                Store = StoreFactory.Open(config, clock, requestTimeout: EditWait), Node = config.Node, Clock = clock, Budget = config.Budget,
             };
         }
         catch (HaEnvironmentException e) { throw new CliFailure(e.Message.TrimEnd() + "\n"); }

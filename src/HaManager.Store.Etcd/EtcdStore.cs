@@ -353,7 +353,9 @@ public sealed class EtcdStore : IHaStore
             if (_etcd.Txn(txn).Succeeded) return;
             if (DateTime.UtcNow > until)
                 throw new HaEnvironmentException($"unable to edit {key} - other edits kept winning for {(wait ?? TimeSpan.FromSeconds(10)).TotalSeconds:0} s\n");
-            Thread.Sleep(Random.Shared.Next(5, 20 + Math.Min(attempt, 20) * 10));
+            // Lost the race: back off exponentially with jitter, so a crowd of editors spreads out instead of
+            // rereading and rewriting the file in lockstep.
+            Thread.Sleep(Random.Shared.Next(0, Math.Min(1000, 10 << Math.Min(attempt, 7))));
         }
     }
 

@@ -19,10 +19,12 @@ public class ConcurrencyTests(string store)
     }
 
     [Test]
-    public void A_hundred_concurrent_adds_from_separate_processes_all_land()
+    public void Concurrent_adds_from_separate_processes_all_land()
     {
         using var c = new CliFixture(store);
-        const int n = 100;
+        // 100 ha-manager processes at once on the directory store; 50 on etcd, where each process also
+        // starts a gRPC stack, so that the test stays well under a minute on two cores.
+        int n = store == "etcd" ? 50 : 100;
         var procs = Enumerable.Range(0, n)
             .Select(i => c.StartProcess("add", $"ocf:s{i}", "--agent", "hamanager:demo-service", "--node", $"node{i % 3 + 1}"))
             .ToList();

@@ -33,7 +33,9 @@ public sealed class EtcdCluster : IDisposable
     public static EtcdCluster Start(int members, TimeSpan? timeout = null)
     {
         if (!File.Exists(Binary)) throw new InvalidOperationException($"{Binary} is missing: apt-get install -y etcd-server");
-        string root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "hamanager-etcd-" + Guid.NewGuid().ToString("N")[..12]);
+        string parent = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        RemoveOrphans(parent);
+        string root = Path.Combine(parent, DirPrefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         var cluster = new EtcdCluster(members, root);
         try
@@ -47,6 +49,41 @@ public sealed class EtcdCluster : IDisposable
             cluster.Dispose();
             throw;
         }
+    }
+
+    private const string DirPrefix = "hamanager-etcd-";
+
+    /// <summary>What an owner that died without disposing its cluster left behind (a crashed test host, a
+    /// killed supervisor): members whose parent is gone (re-parented to init) are killed, and data
+    /// directories no running member uses are removed — on /dev/shm they are memory (about 370 MiB a cluster).</summary>
+    private static void RemoveOrphans(string parent)
+    {
+        var inUse = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                int at = cmdline.IndexOf(Path.Combine(parent, DirPrefix), StringComparison.Ordinal);
+                if (!cmdline.StartsWith(Binary + " ", StringComparison.Ordinal) || at < 0) continue;
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                int ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                if (ppid == 1)
+                {
+                    try { Process.GetProcessById(pid).Kill(); } catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+                    continue;
+                }
+                inUse.Add(cmdline[(at + parent.TrimEnd('/').Length + 1)..].Split(' ', '/')[0]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        }
+        // Only old ones: another process may be starting its members in a directory it just made.
+        foreach (var dir in Directory.EnumerateDirectories(parent, DirPrefix + "*"))
+            if (!inUse.Contains(Path.GetFileName(dir)) && Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10))
+            {
+                try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            }
     }
 
     /// <summary>The members' client URLs.</summary>

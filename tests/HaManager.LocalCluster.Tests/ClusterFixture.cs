@@ -150,7 +150,7 @@ internal sealed class ClusterFixture : IDisposable
     {
         _stop.Cancel();
         _ticker.Join(5000);
-        Supervisor.Down();
+        Supervisor.Dispose(); // the nodes, and the etcd cluster with its data
         if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
             TestContext.Out.WriteLine(Story());
         try { Directory.Delete(Layout.Root, recursive: true); }

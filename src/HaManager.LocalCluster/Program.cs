@@ -26,7 +26,7 @@ up.SetAction(p =>
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
     supervisor.BootAll();
-    Console.WriteLine($"up: {supervisor.Nodes.Count} nodes in {dir}; 'ha-local-cluster status|crash|cut|heal|down --dir {dir}' from another shell");
+    Console.WriteLine($"up: {supervisor.Nodes.Count} nodes in {dir}; 'ha-local-cluster status|crash|cut|heal|pause|resume|down --dir {dir}' from another shell");
     Console.WriteLine($"up: for ha-manager: export HAMANAGER_STORE={supervisor.StoreAddress} HAMANAGER_NODE=node1 "
         + $"HAMANAGER_TIME_SCALE={timing.Scale.ToString(CultureInfo.InvariantCulture)}");
     while (!stop.IsCancellationRequested && !supervisor.StopRequested)
@@ -89,6 +89,8 @@ root.Subcommands.Add(status);
 root.Subcommands.Add(Control("crash", "Power-cut a node now; it boots again later.", true));
 root.Subcommands.Add(Control("cut", "Cut a node's network: it loses quorum and fences itself.", true));
 root.Subcommands.Add(Control("heal", "Restore a node's network.", true));
+root.Subcommands.Add(Control("pause", "Freeze a whole node, as a paused VM (its watchdog timer freezes too).", true));
+root.Subcommands.Add(Control("resume", "Let a paused node run on from where it stopped.", true));
 root.Subcommands.Add(Control("down", "Stop every node and the supervisor.", false));
 root.Subcommands.Add(demo);
 

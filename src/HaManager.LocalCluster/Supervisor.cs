@@ -369,7 +369,8 @@ public sealed class Supervisor : IDisposable
         WriteMembers(new Members(m.ClusterName, nodes.Count(kv => kv.Value) * 2 > nodes.Count, nodes));
     }
 
-    /// <summary>Commands other shells leave in the control folder (<c>crash-node2</c>, <c>cut-node1</c>, <c>heal-node1</c>, <c>down</c>).</summary>
+    /// <summary>Commands other shells leave in the control folder (<c>crash-node2</c>, <c>cut-node1</c>, <c>heal-node1</c>,
+    /// <c>pause-node3</c>, <c>resume-node3</c>, <c>down</c>).</summary>
     private void RunControlCommands()
     {
         foreach (var file in Directory.EnumerateFiles(_layout.Control).Order(StringComparer.Ordinal).ToList())
@@ -386,6 +387,8 @@ public sealed class Supervisor : IDisposable
                     case "crash": Crash(arg); break;
                     case "cut": CutOff(arg); break;
                     case "heal": Heal(arg); break;
+                    case "pause": Pause(arg); break;
+                    case "resume": Resume(arg); break;
                     case "down": Down(); StopRequested = true; break;
                 }
             }
@@ -400,7 +403,7 @@ public sealed class Supervisor : IDisposable
     {
         var state = Nodes.ToDictionary(n => n.Name, n => new Dictionary<string, object>
         {
-            ["power"] = n.Power == NodePower.Up ? "up" : "down", ["cut"] = n.Cut, ["boots"] = n.Boots,
+            ["power"] = n.Power == NodePower.Up ? "up" : "down", ["cut"] = n.Cut, ["paused"] = n.Paused, ["boots"] = n.Boots,
             ["pgid"] = n.Group?.Id ?? 0,
         });
         StoreFiles.Write(_layout.State, JsonSerializer.Serialize(new Dictionary<string, object>

@@ -34,10 +34,7 @@ public sealed class EtcdLocks(EtcdConnection etcd, EtcdKeys keys, string node, l
                 // Our lease is gone (expired while we were away): the key goes with it; take it anew below.
             }
             long lease = etcd.Grant(leaseTtlSeconds);
-            var txn = new TxnRequest();
-            txn.Compare.Add(new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-            txn.Success.Add(new RequestOp { RequestPut = new PutRequest { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(node), Lease = lease } });
-            var response = etcd.Txn(txn);
+            var response = etcd.Txn(EtcdOps.Txn([EtcdOps.Absent(key)], EtcdOps.Put(key, node, lease)));
             if (response.Succeeded) return new LockLease(name, response.Header.Revision);
             etcd.Revoke(lease);
             return null;
@@ -67,10 +64,7 @@ public sealed class EtcdLocks(EtcdConnection etcd, EtcdKeys keys, string node, l
         try
         {
             if (etcd.Get(key) is not { } held || held.Value.ToStringUtf8() != node) return false;
-            var txn = new TxnRequest();
-            txn.Compare.Add(CreatedAt(key, held.CreateRevision));
-            txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(key) } });
-            if (!etcd.Txn(txn).Succeeded) return false;
+            if (!etcd.Txn(EtcdOps.Txn([EtcdOps.CreatedAt(key, held.CreateRevision)], EtcdOps.Delete(key))).Succeeded) return false;
             etcd.Revoke(held.Lease);
             return true;
         }
@@ -85,10 +79,7 @@ public sealed class EtcdLocks(EtcdConnection etcd, EtcdKeys keys, string node, l
     public IEnumerable<Compare> Guard(LockLease lease)
     {
         string key = keys.Lock(lease.Name);
-        yield return CreatedAt(key, lease.Token);
-        yield return new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = EtcdConnection.Bytes(node) };
+        yield return EtcdOps.CreatedAt(key, lease.Token);
+        yield return EtcdOps.ValueIs(key, node);
     }
-
-    private static Compare CreatedAt(string key, long revision) =>
-        new() { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = revision };
 }

@@ -134,10 +134,8 @@ public sealed class EtcdStore : IHaStore
     {
         try
         {
-            var txn = new TxnRequest();
-            txn.Success.Add(RangeOp(_keys.Nodes, prefix: true, keysOnly: true));
-            txn.Success.Add(RangeOp(_keys.Online, prefix: true, keysOnly: true));
-            var r = _etcd.Txn(txn);
+            var r = _etcd.Txn(EtcdOps.Txn([], EtcdOps.Range(_keys.Nodes, prefix: true, keysOnly: true),
+                EtcdOps.Range(_keys.Online, prefix: true, keysOnly: true)));
             var online = new Dictionary<string, bool>(StringComparer.Ordinal);
             foreach (var kv in r.Responses[0].ResponseRange.Kvs) online[kv.Key.ToStringUtf8()[_keys.Nodes.Length..]] = false;
             foreach (var kv in r.Responses[1].ResponseRange.Kvs)
@@ -159,13 +157,7 @@ public sealed class EtcdStore : IHaStore
 
     /// <summary>Adds this node to the cluster's node list (if it is not there yet): a node is a member from
     /// then on, online while one of its daemons keeps its presence.</summary>
-    public void RegisterNode()
-    {
-        var registration = new TxnRequest();
-        registration.Compare.Add(new Compare { Key = EtcdConnection.Bytes(_keys.Node(_node)), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 });
-        registration.Success.Add(new RequestOp { RequestPut = Put(_keys.Node(_node), "") });
-        _etcd.Txn(registration);
-    }
+    public void RegisterNode() => _etcd.Txn(EtcdOps.Txn([EtcdOps.Absent(_keys.Node(_node))], EtcdOps.Put(_keys.Node(_node), "")));
 
     /// <inheritdoc/>
     public void PublishVersion(string version) => _etcd.Put(_keys.Node(_node), version);
@@ -202,14 +194,11 @@ public sealed class EtcdStore : IHaStore
                     _written[int.Parse(kv.Key.ToStringUtf8()[_keys.ManagerStatusShards.Length..], CultureInfo.InvariantCulture)] = kv.Value.ToStringUtf8();
                 _writtenToken = managerLease.Token;
             }
-            var txn = new TxnRequest();
-            txn.Compare.AddRange(_locks.Guard(managerLease));
-            txn.Success.Add(new RequestOp { RequestPut = Put(_keys.ManagerStatusMeta, meta) });
+            var txn = EtcdOps.Txn(_locks.Guard(managerLease), EtcdOps.Put(_keys.ManagerStatusMeta, meta));
             foreach (var (shard, json) in shards)
-                if (_written.GetValueOrDefault(shard) != json)
-                    txn.Success.Add(new RequestOp { RequestPut = Put(_keys.ManagerStatusShard(shard), json) });
+                if (_written.GetValueOrDefault(shard) != json) txn.Success.Add(EtcdOps.Put(_keys.ManagerStatusShard(shard), json));
             foreach (var shard in _written.Keys.Where(k => !shards.ContainsKey(k)))
-                txn.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(_keys.ManagerStatusShard(shard)) } });
+                txn.Success.Add(EtcdOps.Delete(_keys.ManagerStatusShard(shard)));
             TxnResponse response;
             try { response = _etcd.Txn(txn); }
             catch (HaEnvironmentException)
@@ -252,16 +241,11 @@ public sealed class EtcdStore : IHaStore
         // is about a megabyte each time. A probe of a few bytes — resources.cfg's revision, the homes'
         // count and latest revision — says whether the last read still holds; any put raises the latest
         // revision and any delete lowers the count.
-        var probe = new TxnRequest();
-        probe.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(_keys.Config(ConfigFile.Resources)), KeysOnly = true } });
-        probe.Success.Add(new RequestOp
-        {
-            RequestRange = new RangeRequest
-            {
-                Key = EtcdConnection.Bytes(_keys.Homes), RangeEnd = EtcdConnection.PrefixEnd(_keys.Homes), KeysOnly = true, Limit = 1,
-                SortTarget = RangeRequest.Types.SortTarget.Mod, SortOrder = RangeRequest.Types.SortOrder.Descend,
-            },
-        });
+        var latestHome = EtcdOps.Range(_keys.Homes, prefix: true, keysOnly: true);
+        latestHome.RequestRange.Limit = 1;
+        latestHome.RequestRange.SortTarget = RangeRequest.Types.SortTarget.Mod;
+        latestHome.RequestRange.SortOrder = RangeRequest.Types.SortOrder.Descend;
+        var probe = EtcdOps.Txn([], EtcdOps.Range(_keys.Config(ConfigFile.Resources), keysOnly: true), latestHome);
         var p = _etcd.Txn(probe);
         var homesProbe = p.Responses[1].ResponseRange;
         var version = (p.Responses[0].ResponseRange.Kvs.FirstOrDefault()?.ModRevision ?? 0, homesProbe.Count, homesProbe.Kvs.FirstOrDefault()?.ModRevision ?? 0);
@@ -271,10 +255,8 @@ public sealed class EtcdStore : IHaStore
         }
 
         // One transaction at the probe's revision: the configuration and the homes the version describes.
-        var txn = new TxnRequest();
-        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(_keys.Config(ConfigFile.Resources)), Revision = p.Header.Revision } });
-        txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(_keys.Homes), RangeEnd = EtcdConnection.PrefixEnd(_keys.Homes), Revision = p.Header.Revision } });
-        var r = _etcd.Txn(txn);
+        var r = _etcd.Txn(EtcdOps.Txn([], EtcdOps.Range(_keys.Config(ConfigFile.Resources), revision: p.Header.Revision),
+            EtcdOps.Range(_keys.Homes, prefix: true, revision: p.Header.Revision)));
         var file = ResourcesConfig.Parse(Text(r.Responses[0].ResponseRange.Kvs.FirstOrDefault()) ?? "");
         if (_warn is not null && file.Warnings.Count > 0 && file.Digest != _lastWarnedDigest)
         {
@@ -296,14 +278,9 @@ public sealed class EtcdStore : IHaStore
     /// <inheritdoc/>
     public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
     {
-        var txn = new TxnRequest();
-        txn.Compare.AddRange(_locks.Guard(managerLease));
-        txn.Compare.Add(ValueIs(_keys.Home(sid), fromNode));
-        txn.Success.Add(new RequestOp { RequestPut = Put(_keys.Home(sid), toNode) });
-        if (_etcd.Txn(txn).Succeeded) return;
-        string current = NodeOfService(sid) ?? "";
-        if (current == fromNode) throw NotHeld(managerLease);
-        throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {current})\n");
+        if (MoveHome(sid, fromNode, toNode, _locks.Guard(managerLease))) return;
+        if (NodeOfService(sid) == fromNode) throw NotHeld(managerLease);
+        throw HomeMismatch(sid, fromNode);
     }
 
     /// <inheritdoc/>
@@ -343,14 +320,8 @@ public sealed class EtcdStore : IHaStore
         {
             var current = _etcd.Get(key);
             string? text = edit(Text(current));
-            var txn = new TxnRequest();
-            txn.Compare.Add(current is null
-                ? new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Create, Result = Compare.Types.CompareResult.Equal, CreateRevision = 0 }
-                : new Compare { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = current.ModRevision });
-            txn.Success.Add(text is null
-                ? new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdConnection.Bytes(key) } }
-                : new RequestOp { RequestPut = Put(key, text) });
-            if (_etcd.Txn(txn).Succeeded) return;
+            var unchanged = current is null ? EtcdOps.Absent(key) : EtcdOps.ModifiedAt(key, current.ModRevision);
+            if (_etcd.Txn(EtcdOps.Txn([unchanged], text is null ? EtcdOps.Delete(key) : EtcdOps.Put(key, text))).Succeeded) return;
             if (DateTime.UtcNow > until)
                 throw new HaEnvironmentException($"unable to edit {key} - other edits kept winning for {(wait ?? TimeSpan.FromSeconds(10)).TotalSeconds:0} s\n");
             // Lost the race: back off exponentially with jitter, so a crowd of editors spreads out instead of
@@ -368,12 +339,15 @@ public sealed class EtcdStore : IHaStore
     /// <inheritdoc/>
     public void MoveServiceHome(string sid, string fromNode, string toNode)
     {
-        var txn = new TxnRequest();
-        txn.Compare.Add(ValueIs(_keys.Home(sid), fromNode));
-        txn.Success.Add(new RequestOp { RequestPut = Put(_keys.Home(sid), toNode) });
-        if (!_etcd.Txn(txn).Succeeded)
-            throw new HaEnvironmentException($"current_node for '{sid}' does not match ({fromNode} != {NodeOfService(sid) ?? ""})\n");
+        if (!MoveHome(sid, fromNode, toNode, [])) throw HomeMismatch(sid, fromNode);
     }
+
+    /// <summary>Moves a service's home only from where it is, and only while <paramref name="guard"/> holds.</summary>
+    private bool MoveHome(string sid, string fromNode, string toNode, IEnumerable<Compare> guard) =>
+        _etcd.Txn(EtcdOps.Txn(guard.Append(EtcdOps.ValueIs(_keys.Home(sid), fromNode)), EtcdOps.Put(_keys.Home(sid), toNode))).Succeeded;
+
+    private HaEnvironmentException HomeMismatch(string sid, string fromNode) =>
+        new($"current_node for '{sid}' does not match ({fromNode} != {NodeOfService(sid) ?? ""})\n");
 
     /// <inheritdoc/>
     public void Dispose()
@@ -386,24 +360,8 @@ public sealed class EtcdStore : IHaStore
 
     // ---- Helpers.
 
-    private void Guarded(LockLease lease, string what, RequestOp op)
-    {
-        var txn = new TxnRequest();
-        txn.Compare.AddRange(_locks.Guard(lease));
-        txn.Success.Add(op);
-        if (!_etcd.Txn(txn).Succeeded) throw NotHeld(lease);
-    }
-
     private static HaEnvironmentException NotHeld(LockLease lease) =>
         new($"lock '{lease.Name}' (token {lease.Token}) is no longer held - refusing to write\n");
-
-    private static PutRequest Put(string key, string value) => new() { Key = EtcdConnection.Bytes(key), Value = EtcdConnection.Bytes(value) };
-
-    private static Compare ValueIs(string key, string value) =>
-        new() { Key = EtcdConnection.Bytes(key), Target = Compare.Types.CompareTarget.Value, Result = Compare.Types.CompareResult.Equal, Value = EtcdConnection.Bytes(value) };
-
-    private static RequestOp RangeOp(string key, bool prefix = false, bool keysOnly = false) =>
-        new() { RequestRange = new RangeRequest { Key = EtcdConnection.Bytes(key), RangeEnd = prefix ? EtcdConnection.PrefixEnd(key) : Google.Protobuf.ByteString.Empty, KeysOnly = keysOnly } };
 
     private static string? Text(Mvccpb.KeyValue? kv) => kv?.Value.ToStringUtf8();
 

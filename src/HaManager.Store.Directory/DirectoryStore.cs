@@ -195,11 +195,6 @@ public sealed class DirectoryStore : IHaStore
     public void PlaceService(string sid, string node) => Write(_layout.ServiceHome(node, sid), "");
 
     /// <inheritdoc/>
-    public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes) =>
-        EditUnderConfigLock(() =>
-            StoreFiles.Write(_layout.Resources, StoreViews.ApplyServiceChanges(StoreFiles.Read(_layout.Resources), changes)));
-
-    /// <inheritdoc/>
     public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
     {
         RequireQuorum();
@@ -227,35 +222,6 @@ public sealed class DirectoryStore : IHaStore
         StoreFiles.SyncDirectory(Path.GetDirectoryName(from)!);
         StoreFiles.SyncDirectory(Path.GetDirectoryName(to)!);
     }
-
-    /// <inheritdoc/>
-    public DatacenterSettings GetDatacenterSettings() => DatacenterConfig.Parse(Read(_layout.Datacenter));
-
-    /// <inheritdoc/>
-    public string? ReadRulesConfig() => Read(_layout.Rules);
-
-    /// <inheritdoc/>
-    public void WriteRulesConfig(string text) => EditUnderConfigLock(() => StoreFiles.Write(_layout.Rules, text));
-
-    /// <inheritdoc/>
-    public string? ReadGroupConfig() => Read(_layout.Groups);
-
-    /// <inheritdoc/>
-    public void DeleteGroupConfig() => EditUnderConfigLock(() =>
-    {
-        if (!File.Exists(_layout.Groups)) throw new HaEnvironmentException("groups config does not exist\n");
-        File.Delete(_layout.Groups);
-        StoreFiles.SyncDirectory(_layout.Ha);
-    });
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() => StoreViews.ServiceStats(ReadServiceConfig());
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => StoreViews.NoNodeStats();
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => StoreViews.NoNodeStats();
 
     /// <inheritdoc/>
     public string? ReadConfig(ConfigFile file) => Read(PathOf(file));

@@ -272,41 +272,12 @@ public sealed class EtcdStore : IHaStore
     private static SortedMap<ServiceConfigEntry> Copy(SortedMap<ServiceConfigEntry> config) => new(config, e => e.Clone());
 
     /// <inheritdoc/>
-    public void UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes) =>
-        EditConfig(ConfigFile.Resources, text => StoreViews.ApplyServiceChanges(text, changes));
-
-    /// <inheritdoc/>
     public void StealService(string sid, string fromNode, string toNode, LockLease managerLease)
     {
         if (MoveHome(sid, fromNode, toNode, _locks.Guard(managerLease))) return;
         if (NodeOfService(sid) == fromNode) throw NotHeld(managerLease);
         throw HomeMismatch(sid, fromNode);
     }
-
-    /// <inheritdoc/>
-    public DatacenterSettings GetDatacenterSettings() => DatacenterConfig.Parse(ReadConfig(ConfigFile.Datacenter));
-
-    /// <inheritdoc/>
-    public string? ReadRulesConfig() => ReadConfig(ConfigFile.Rules);
-
-    /// <inheritdoc/>
-    public void WriteRulesConfig(string text) => EditConfig(ConfigFile.Rules, _ => text);
-
-    /// <inheritdoc/>
-    public string? ReadGroupConfig() => ReadConfig(ConfigFile.Groups);
-
-    /// <inheritdoc/>
-    public void DeleteGroupConfig() =>
-        EditConfig(ConfigFile.Groups, text => text is null ? throw new HaEnvironmentException("groups config does not exist\n") : null);
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, ServiceStats> GetServiceStats() => StoreViews.ServiceStats(ReadServiceConfig());
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, NodeUsage> GetStaticNodeStats() => StoreViews.NoNodeStats();
-
-    /// <inheritdoc/>
-    public IReadOnlyDictionary<string, NodeUsage> GetDynamicNodeStats() => StoreViews.NoNodeStats();
 
     /// <inheritdoc/>
     public string? ReadConfig(ConfigFile file) => Text(_etcd.Get(_keys.Config(file)));

@@ -1,4 +1,6 @@
 using HaManager.Core.Environment;
+using HaManager.Core.Formats;
+using HaManager.Core.Model;
 
 namespace HaManager.Store;
 
@@ -21,7 +23,8 @@ public enum ConfigFile
 /// A cluster store as a host holds it: the core's roles (<see cref="IClusterStore"/>, <see cref="IMembership"/>,
 /// <see cref="Locks"/>) and what the daemons, <c>ha-manager</c> and the agents need beyond them —
 /// configuration files edited as text, where each service lives, the version a node runs.
-/// Implemented by the directory store and the etcd store; both pass the same contract tests.
+/// Implemented by the directory store and the etcd store; both pass the same contract tests. What
+/// follows from the configuration files alone is implemented here once, for every store.
 /// </summary>
 public interface IHaStore : IClusterStore, IMembership, IDisposable
 {
@@ -53,4 +56,45 @@ public interface IHaStore : IClusterStore, IMembership, IDisposable
 
     /// <summary>Publishes the software version this node runs (read by the group migration's check).</summary>
     void PublishVersion(string version);
+
+    // ---- The core's store members that are configuration files and nothing more.
+
+    DatacenterSettings IClusterStore.GetDatacenterSettings() => DatacenterConfig.Parse(ReadConfig(ConfigFile.Datacenter));
+
+    string? IClusterStore.ReadRulesConfig() => ReadConfig(ConfigFile.Rules);
+
+    void IClusterStore.WriteRulesConfig(string text) => EditConfig(ConfigFile.Rules, _ => text);
+
+    string? IClusterStore.ReadGroupConfig() => ReadConfig(ConfigFile.Groups);
+
+    void IClusterStore.DeleteGroupConfig() =>
+        EditConfig(ConfigFile.Groups, text => text is null ? throw new HaEnvironmentException("groups config does not exist\n") : null);
+
+    /// <summary>Applies partial changes per sid to resources.cfg; an unknown sid refuses the whole edit.</summary>
+    void IClusterStore.UpdateServiceConfig(IReadOnlyDictionary<string, ServiceConfigChange> changes) =>
+        EditConfig(ConfigFile.Resources, text =>
+        {
+            var file = ResourcesConfig.Parse(text ?? "");
+            foreach (var sid in changes.Keys.Order(StringComparer.Ordinal))
+                if (!file.Sections.ContainsKey(sid)) throw new HaEnvironmentException($"no such resource '{sid}'\n");
+            foreach (var (sid, change) in changes.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                var props = file.Sections[sid].Properties;
+                foreach (var (key, value) in change.Set) props[key] = value;
+                foreach (var key in change.Delete) props.Remove(key);
+            }
+            return ResourcesConfig.Write(file);
+        });
+
+    /// <summary>Every resource with node, requested state and running flag (no usage figures: no store
+    /// measures them yet).</summary>
+    IReadOnlyDictionary<string, ServiceStats> IClusterStore.GetServiceStats() =>
+        ReadServiceConfig().ToDictionary(kv => kv.Key,
+            kv => new ServiceStats(kv.Value.Node, kv.Value.State, kv.Value.State == RequestedStates.Started), StringComparer.Ordinal);
+
+    /// <summary>No store knows node capacities yet.</summary>
+    IReadOnlyDictionary<string, NodeUsage> IClusterStore.GetStaticNodeStats() => new Dictionary<string, NodeUsage>(StringComparer.Ordinal);
+
+    /// <summary>No store measures node use yet.</summary>
+    IReadOnlyDictionary<string, NodeUsage> IClusterStore.GetDynamicNodeStats() => new Dictionary<string, NodeUsage>(StringComparer.Ordinal);
 }

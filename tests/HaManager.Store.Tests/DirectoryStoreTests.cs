@@ -151,7 +151,7 @@ public class DirectoryStoreTests
     [Test]
     public void Datacenter_cfg_is_read_in_its_real_syntax()
     {
-        var store = Open("node1");
+        IClusterStore store = Open("node1");
         File.WriteAllText(Path.Combine(_root, "datacenter.cfg"), "ha: shutdown_policy=migrate\nmax_workers: 2\n");
         Assert.That(store.GetDatacenterSettings().ShutdownPolicy, Is.EqualTo("migrate"));
         Assert.That(store.GetDatacenterSettings().MaxWorkers, Is.EqualTo(2));

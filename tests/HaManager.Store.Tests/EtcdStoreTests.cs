@@ -96,7 +96,7 @@ public class EtcdStoreTests
 
         other.MoveServiceHome("vm:150", "node1", "node2");
         Assert.That(store.ReadServiceConfig()["vm:150"].Node, Is.EqualTo("node2"), "a moved home");
-        other.UpdateServiceConfig(new Dictionary<string, ServiceConfigChange> { ["vm:151"] = new(new Dictionary<string, string> { ["state"] = "stopped" }, []) });
+        ((IClusterStore)other).UpdateServiceConfig(new Dictionary<string, ServiceConfigChange> { ["vm:151"] = new(new Dictionary<string, string> { ["state"] = "stopped" }, []) });
         Assert.That(store.ReadServiceConfig()["vm:151"].State, Is.EqualTo("stopped"), "an edited resources.cfg");
         other.EditConfig(ConfigFile.Resources, t => t!.Replace("vm: 399\n\tstate started\n\n", ""));
         Assert.That(store.ReadServiceConfig(), Has.Count.EqualTo(299), "a removed resource");

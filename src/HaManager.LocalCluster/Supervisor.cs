@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using HaManager.Configuration;
 using HaManager.Core.Environment;
+using HaManager.Core.Model;
 using HaManager.Store;
 using HaManager.Store.Directory;
 using HaManager.Store.Etcd;
@@ -138,6 +139,14 @@ public sealed class Supervisor : IDisposable
                 using var store = (EtcdStore)OpenStore(_layout, node.Name);
                 store.RegisterNode();
             }
+    }
+
+    /// <summary>The manager status as the store holds it now; empty while it cannot be read (no master yet,
+    /// etcd electing a leader): for whoever polls it.</summary>
+    public ManagerStatus ManagerStatusOrEmpty()
+    {
+        try { return Observer.ReadManagerStatus(); }
+        catch (HaEnvironmentException) { return new ManagerStatus(); }
     }
 
     /// <summary>Opens the store of the cluster in <paramref name="layout"/> as <paramref name="node"/>.</summary>

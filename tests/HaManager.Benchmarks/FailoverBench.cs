@@ -99,9 +99,5 @@ public static class FailoverBench
         return figures;
     }
 
-    private static string? ReadMaster(Supervisor supervisor)
-    {
-        try { return supervisor.Observer.ReadManagerStatus().MasterNode; }
-        catch (HaManager.Core.Environment.HaEnvironmentException) { return null; }
-    }
+    private static string? ReadMaster(Supervisor supervisor) => supervisor.ManagerStatusOrEmpty().MasterNode;
 }

@@ -54,11 +54,7 @@ internal sealed class ClusterFixture : IDisposable
 
     public Dictionary<string, string> Running() => LocalCluster.Records.Running(Records());
 
-    public ManagerStatus ManagerStatus()
-    {
-        try { return Supervisor.Observer.ReadManagerStatus(); }
-        catch (HaManager.Core.Environment.HaEnvironmentException) { return new ManagerStatus(); }
-    }
+    public ManagerStatus ManagerStatus() => Supervisor.ManagerStatusOrEmpty();
 
     public void AddService(string name, string node, int startDelaySeconds = 0, bool detach = false) =>
         ClusterServices.AddDemoService(Layout, name, node, startDelaySeconds, detach);

@@ -54,6 +54,10 @@ public sealed record SafetyBudget
     /// <summary>A node offline this long is fenced: C.</summary>
     public int FenceDelaySeconds => WatchdogClientTimeoutSeconds;
 
+    /// <summary>A node offline this long is fenced when a fence device can power it off: two rounds, enough
+    /// to ride out a single missed round, far less than waiting for its watchdog.</summary>
+    public int HardwareFenceDelaySeconds => Math.Min(FenceDelaySeconds, 2 * RoundSeconds);
+
     /// <summary>Upstream's values, which pmxcfs enforces: C = 60, D = 10, L = 120 (R = 10, fence delay 60).</summary>
     public static SafetyBudget Pmxcfs { get; } = new()
     {

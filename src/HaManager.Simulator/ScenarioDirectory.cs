@@ -36,6 +36,7 @@ public static class ScenarioDirectory
         input.ManagerStatusJson = Text("manager_status");
         if (Text("datacenter.cfg") is { } dc) input.Datacenter = ParseJson(dc, "datacenter.cfg", ParseDatacenter);
         input.RulesConfig = Text("rules_config");
+        input.FenceConfig = Text("fence.cfg");
         if (Text("job_durations") is { } jd) input.JobDurations = ParseJson(jd, "job_durations", ParseJobDurations);
         if (Text("static_service_stats") is { } st) input.StaticServiceStats = ParseJson(st, "static_service_stats", ParseStats);
         if (Text("dynamic_service_stats") is { } dy) input.DynamicServiceStats = ParseJson(dy, "dynamic_service_stats", ParseStats);
@@ -70,7 +71,8 @@ public static class ScenarioDirectory
         if (root.TryGetProperty("crs", out var c) && c.ValueKind == JsonValueKind.Object)
             foreach (var kv in c.EnumerateObject())
                 if (StatusJson.Scalar(kv.Value) is { } v) crs[kv.Name] = v;
-        return new DatacenterSettings(policy, crs);
+        string? fencing = root.TryGetProperty("fencing", out var f) ? f.GetString() : null;
+        return new DatacenterSettings(policy, crs) { FencingMode = fencing };
     }
 
     private static SortedDictionary<string, NodeHardwareInput> ParseHardware(JsonElement root)

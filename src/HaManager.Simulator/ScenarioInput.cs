@@ -54,6 +54,9 @@ public sealed class ScenarioInput
     /// start-balance jobs take; null or a missing sid means they finish at once, as upstream's.</summary>
     public Dictionary<string, long>? JobDurations { get; set; }
 
+    /// <summary>Raw <c>fence.cfg</c> text, or null (no hardware fencing).</summary>
+    public string? FenceConfig { get; set; }
+
     /// <summary>Raw <c>rules_config</c> text, or null.</summary>
     public string? RulesConfig { get; set; }
 

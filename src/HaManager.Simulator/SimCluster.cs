@@ -98,7 +98,10 @@ public sealed class SimCluster
                 throw new ScenarioLoadException($"{input.Name}: {e.Message}");
             }
         }
-        Datacenter = input.Datacenter;
+        FenceConfig = string.IsNullOrWhiteSpace(input.FenceConfig) ? null : input.FenceConfig;
+        // Simulator §7.8: a non-empty fence.cfg means hardware fencing, unless datacenter.cfg names a mode.
+        Datacenter = FenceConfig is not null && input.Datacenter.FencingMode is null
+            ? input.Datacenter with { FencingMode = "hardware" } : input.Datacenter;
         RulesConfig = input.RulesConfig;
         // Statistics defaults (simulator §2.3): static from the configured services, dynamic from the
         // keys of the (possibly defaulted) static statistics.
@@ -148,6 +151,17 @@ public sealed class SimCluster
 
     /// <summary>Records a change of <see cref="StaticStats"/> or <see cref="DynamicStats"/>.</summary>
     public void StatsChanged() => StatsVersion++;
+
+    /// <summary>The fence.cfg text, or null.</summary>
+    public string? FenceConfig { get; }
+
+    private readonly Dictionary<string, string> _fenceDeviceBehaviour = new(StringComparer.Ordinal);
+
+    /// <summary>How a fence agent behaves: <c>work</c> (default), <c>fail</c> or <c>hang</c>.</summary>
+    public string FenceDeviceBehaviour(string agent) => _fenceDeviceBehaviour.GetValueOrDefault(agent, "work");
+
+    /// <summary>Sets a fence agent's behaviour (hardware command <c>fence-device &lt;agent&gt; work|fail|hang</c>).</summary>
+    public void SetFenceDeviceBehaviour(string agent, string behaviour) => _fenceDeviceBehaviour[agent] = behaviour;
 
     /// <summary>The datacenter settings of the run.</summary>
     public DatacenterSettings Datacenter { get; }
@@ -231,6 +245,20 @@ public sealed class SimCluster
             && caller.Now - held.Time <= LockLifetime) return;
         throw new HaEnvironmentException($"lock '{lease.Name}' (token {lease.Token}) is no longer held - refusing to write\n");
     }
+
+    /// <summary>Takes a lock whatever its age, with a new token (its holder is proven off).</summary>
+    public LockLease? TakeOverLock(string name, SimEnvironment caller)
+    {
+        if (!IsQuorate(caller.Node)) return null;
+        long token = ++_lockTokens;
+        _locks[name] = (caller.Node.Name, caller.Now, token);
+        caller.Write(LogLevel.Info, $"took over lock '{name}'");
+        return new LockLease(name, token);
+    }
+
+    /// <summary>When a lock was last renewed, or null when free or expired at <paramref name="now"/>.</summary>
+    public long? LockRenewedAt(string name, long now) =>
+        _locks.TryGetValue(name, out var held) && now - held.Time <= LockLifetime ? held.Time : null;
 
     /// <summary>Release.</summary>
     public bool ReleaseLock(string name, SimEnvironment caller)

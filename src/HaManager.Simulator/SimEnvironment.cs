@@ -131,6 +131,16 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     /// <inheritdoc/>
     public bool Release(string name) => cluster.ReleaseLock(name, this);
 
+    /// <inheritdoc/>
+    public LockLease? TakeOver(string name)
+    {
+        _delay += 1;
+        return cluster.TakeOverLock(name, this);
+    }
+
+    /// <inheritdoc/>
+    public long? LastRenewed(string name) => cluster.LockRenewedAt(name, Now);
+
     // ---- IClusterStore (cfs gates: simulator §7.5)
 
     /// <inheritdoc/>
@@ -227,6 +237,13 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
 
     /// <inheritdoc/>
     public DatacenterSettings GetDatacenterSettings() => cluster.Datacenter;
+
+    /// <inheritdoc/>
+    public string? ReadFenceConfig()
+    {
+        SimCluster.CheckCfs(Node);
+        return cluster.FenceConfig;
+    }
 
     /// <inheritdoc/>
     public string? ReadRulesConfig()

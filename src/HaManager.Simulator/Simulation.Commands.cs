@@ -22,6 +22,14 @@ public sealed partial class Simulation
         string action = parts.Length > 2 ? parts[2] : "";
         var parameters = parts.Skip(3).ToArray();
 
+        if (cmd == "fence-device")
+        {
+            if (action is not ("work" or "fail" or "hang"))
+                throw new SimulationFatalException($"sim_hardware_cmd: unknown fence device behaviour '{action}' (work, fail or hang)\n");
+            _cluster.HardwareLog("info", $"execute {command}", logId);
+            _cluster.SetFenceDeviceBehaviour(objectId, action);
+            return;
+        }
         if (cmd == "service")
         {
             if (!ServiceId.LooksValid(objectId))
@@ -148,6 +156,7 @@ public sealed partial class Simulation
                 QueueCrmCommand(new CrmCommand.DisarmHa(disarmMode));
                 break;
             case "arm-ha": QueueCrmCommand(new CrmCommand.ArmHa()); break;
+            case "fence-ack": QueueCrmCommand(new CrmCommand.FenceAck(node.Name, _cluster.Time, "root@pam")); break;
             default: throw new SimulationFatalException($"sim_hardware_cmd: unknown action '{action}'");
         }
     }

@@ -257,7 +257,8 @@ public sealed partial class Simulation
         public IReadOnlyList<JobCompletion> CollectFinished() => [];
     }
 
-    private void CreateCrm(SimNode node) => node.Crm ??= new CrmMachine(Decorate(node.CrmEnv.CreateNode(NoJobs.Instance)));
+    private void CreateCrm(SimNode node) => node.Crm ??= new CrmMachine(Decorate(node.CrmEnv.CreateNode(NoJobs.Instance)
+        with { Fencing = new SimFenceDevices(_cluster, node.CrmEnv) }));
 
     /// <summary>A new LRM gets a new job runner: jobs in flight die with the LRM instance that ran them.</summary>
     private void CreateLrm(SimNode node)

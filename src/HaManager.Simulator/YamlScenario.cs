@@ -16,6 +16,7 @@ namespace HaManager.Simulator;
 ///   vm:101: { node: node1, state: started }
 /// datacenter:       # the HA parts of datacenter.cfg
 ///   shutdown_policy: migrate
+///   fencing: both    # watchdog, hardware or both
 ///   crs: { ha: basic }
 /// running:          # node → services already running there at start
 ///   node1: [vm:101]
@@ -28,6 +29,9 @@ namespace HaManager.Simulator;
 ///   vm:101: { maxcpu: 2, maxmem: 4294967296 }
 /// dynamic_stats:    # sid → {cpu, mem (bytes)}; default 2 cores / 2 GiB per static entry
 ///   vm:101: { cpu: 1.5, mem: 2147483648 }
+/// fence_cfg: |      # fence.cfg text: hardware fencing (fence-device AGENT work|fail|hang steers the agents)
+///   device ipmi fence_ipmilan ip=10.0.0.1
+///   connect ipmi node=node3 ipmiport=3
 /// job_durations:    # sid → seconds its migrate/relocate jobs take (default: they finish at once)
 ///   vm:101: 30
 /// manager_status: '{"...": "..."}'   # pre-seeded manager status JSON
@@ -54,6 +58,7 @@ public static class YamlScenario
         public string? ManagerStatus { get; set; }
         public string? Rules { get; set; }
         public string? Groups { get; set; }
+        public string? FenceCfg { get; set; }
         public Dictionary<string, Dictionary<string, double>>? StaticStats { get; set; }
         public Dictionary<string, Dictionary<string, double>>? DynamicStats { get; set; }
         public Dictionary<string, long>? JobDurations { get; set; }
@@ -75,6 +80,7 @@ public static class YamlScenario
     {
         public string? ShutdownPolicy { get; set; }
         public Dictionary<string, string>? Crs { get; set; }
+        public string? Fencing { get; set; }
     }
 
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
@@ -117,12 +123,13 @@ public static class YamlScenario
             input.Services[sid] = new SortedDictionary<string, string>(props, StringComparer.Ordinal);
         if (doc.Datacenter is { } dc)
             input.Datacenter = new DatacenterSettings(dc.ShutdownPolicy,
-                new Dictionary<string, string>(dc.Crs ?? [], StringComparer.Ordinal));
+                new Dictionary<string, string>(dc.Crs ?? [], StringComparer.Ordinal)) { FencingMode = dc.Fencing };
         foreach (var (node, sids) in doc.Running ?? [])
             input.Running[node] = sids.ToDictionary(s => s, _ => true, StringComparer.Ordinal);
         input.ManagerStatusJson = doc.ManagerStatus;
         input.RulesConfig = doc.Rules;
         input.GroupsConfig = doc.Groups;
+        input.FenceConfig = doc.FenceCfg;
         input.StaticServiceStats = doc.StaticStats;
         input.DynamicServiceStats = doc.DynamicStats;
         if (doc.JobDurations is { } durations)
@@ -138,7 +145,7 @@ public static class YamlScenario
     private static readonly string[] KnownKeys =
     [
         "description", "nodes", "services", "datacenter", "running", "rules", "groups", "static_stats", "dynamic_stats",
-        "job_durations", "manager_status", "expected_fatal", "commands", "expected_log",
+        "fence_cfg", "job_durations", "manager_status", "expected_fatal", "commands", "expected_log",
     ];
 
     /// <summary>What is wrong where, in the file's terms: line, column, the key and what it needs — never a

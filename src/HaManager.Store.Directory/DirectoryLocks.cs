@@ -19,7 +19,28 @@ public sealed class DirectoryLocks(DirectoryLayout layout, string node, IClock c
     private readonly Action<TimeSpan> _sleep = sleep ?? Thread.Sleep;
 
     /// <inheritdoc/>
-    public LockLease? TryAcquire(string name)
+    public LockLease? TryAcquire(string name) => Acquire(name, takeOver: false);
+
+    /// <inheritdoc/>
+    public LockLease? TakeOver(string name) => Acquire(name, takeOver: true);
+
+    /// <inheritdoc/>
+    public long? LastRenewed(string name)
+    {
+        try
+        {
+            string dir = layout.Lock(name);
+            if (ReadOwner(dir) is null) return null;
+            long renewed = Mtime(dir);
+            return clock.WallSeconds - renewed <= budget.LockLifetimeSeconds ? renewed : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private LockLease? Acquire(string name, bool takeOver)
     {
         if (!quorate()) return null;
         try
@@ -30,14 +51,15 @@ public sealed class DirectoryLocks(DirectoryLayout layout, string node, IClock c
             if (ReadOwner(dir) is var (holder, token))
             {
                 long age = now - Mtime(dir);
-                if (holder == node && age <= budget.LockLifetimeSeconds)
+                if (holder == node && age <= budget.LockLifetimeSeconds && !takeOver)
                 {
                     Touch(dir, now);
                     return new LockLease(name, token);
                 }
-                if (age <= budget.LockLifetimeSeconds) return null;
+                if (age <= budget.LockLifetimeSeconds && !takeOver) return null;
             }
-            // Free, or expired: whoever held it has certainly reset by now (the safety budget).
+            // Free, or expired: whoever held it has certainly reset by now (the safety budget); or taken over
+            // from a holder proven off.
             long next = NextToken();
             System.IO.Directory.CreateDirectory(dir);
             StoreFiles.Write(Path.Combine(dir, "owner"), $"{node} {next.ToString(CultureInfo.InvariantCulture)}\n");

@@ -141,6 +141,13 @@ public sealed class EtcdConnection : IDisposable
         return answered && call.ResponseStream.Current.TTL > 0;
     });
 
+    /// <summary>A lease's granted and remaining TTL in seconds (remaining ≤ 0: expired or unknown).</summary>
+    public (long Granted, long Remaining) TimeToLive(long id)
+    {
+        var response = Call("lease time-to-live", (_, lease, o) => lease.LeaseTimeToLive(new LeaseTimeToLiveRequest { ID = id }, o));
+        return (response.GrantedTTL, response.TTL);
+    }
+
     /// <summary>Revokes a lease (its keys vanish at once); false if that failed.</summary>
     public bool Revoke(long id)
     {

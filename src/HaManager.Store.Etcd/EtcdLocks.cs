@@ -45,6 +45,41 @@ public sealed class EtcdLocks(EtcdConnection etcd, EtcdKeys keys, string node, l
         }
     }
 
+    /// <summary>Deletes the holder's key (only that very key: compared by its create revision) and creates ours,
+    /// so the token changes even when we held it ourselves.</summary>
+    public LockLease? TakeOver(string name)
+    {
+        string key = keys.Lock(name);
+        try
+        {
+            if (etcd.Get(key) is { } held
+                && !etcd.Txn(EtcdOps.Txn([EtcdOps.CreatedAt(key, held.CreateRevision)], EtcdOps.Delete(key))).Succeeded)
+                return null;
+            return TryAcquire(name);
+        }
+        catch (HaEnvironmentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>From the lock's lease: granted TTL minus remaining TTL is the time since its last keep-alive
+    /// (one-second resolution, judged by the etcd leader's clock, returned in this host's wall time).</summary>
+    public long? LastRenewed(string name)
+    {
+        try
+        {
+            if (etcd.Get(keys.Lock(name)) is not { } held) return null;
+            var (granted, remaining) = etcd.TimeToLive(held.Lease);
+            if (remaining <= 0) return null;
+            return DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (granted - remaining);
+        }
+        catch (HaEnvironmentException)
+        {
+            return null;
+        }
+    }
+
     /// <inheritdoc/>
     public LockLease? TryAcquireRepeatedly(string name)
     {

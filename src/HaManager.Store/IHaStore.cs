@@ -63,6 +63,9 @@ public interface IHaStore : IClusterStore, IMembership, IDisposable
 
     string? IClusterStore.ReadRulesConfig() => ReadConfig(ConfigFile.Rules);
 
+    /// <inheritdoc/>
+    string? IClusterStore.ReadFenceConfig() => ReadConfig(ConfigFile.Fence);
+
     void IClusterStore.WriteRulesConfig(string text) => EditConfig(ConfigFile.Rules, _ => text);
 
     string? IClusterStore.ReadGroupConfig() => ReadConfig(ConfigFile.Groups);

@@ -15,7 +15,10 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
     public static LockLease ManagerLease { get; } = new(LockNames.Manager, 1);
 
     /// <summary>The roles as the core sees them.</summary>
-    public HaNode Node => new(NodeName, this, this, this, this, this, this, this, this, this, SafetyBudget.Pmxcfs);
+    public HaNode Node => new(NodeName, this, this, this, this, this, this, this, this, this, SafetyBudget.Pmxcfs) { Fencing = Fencing };
+
+    /// <summary>Fence devices whose outcomes tests script; null: none (watchdog fencing only).</summary>
+    public FakeFenceDevices? Fencing { get; set; }
 
     public long WallSeconds => Now;
     public long MonotonicSeconds => Now;
@@ -54,6 +57,14 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
     }
     public int LockAttempts { get; private set; }
     public bool Release(string name) => true;
+    public List<string> TakenOver { get; } = [];
+    public Dictionary<string, long> RenewedAt { get; } = new(StringComparer.Ordinal);
+    public LockLease? TakeOver(string name)
+    {
+        TakenOver.Add(name);
+        return new LockLease(name, 2);
+    }
+    public long? LastRenewed(string name) => RenewedAt.TryGetValue(name, out long t) ? t : null;
 
     private void CheckStore()
     {
@@ -97,6 +108,8 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
     public string? Rules { get; set; }
     public string? Groups { get; set; }
     public string? ReadRulesConfig() => Rules;
+    public string? FenceConfig { get; set; }
+    public string? ReadFenceConfig() => FenceConfig;
     public void WriteRulesConfig(string text) => Rules = text;
     public string? ReadGroupConfig() => Groups;
     public void DeleteGroupConfig() => Groups = null;
@@ -175,6 +188,25 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
         if (!LrmStatuses.TryGetValue(node, out var lrm)) LrmStatuses[node] = lrm = new LrmStatus();
         lrm.Mode = mode;
         return this;
+    }
+}
+
+/// <summary>Fence devices that record each request and finish when a test says how.</summary>
+internal sealed class FakeFenceDevices : IFenceDevices
+{
+    private readonly List<FenceOutcome> _finished = [];
+    public List<FenceRequest> Started { get; } = [];
+    public void Start(FenceRequest request) => Started.Add(request);
+    public void Finish(bool poweredOff, string detail = "done")
+    {
+        var last = Started[^1];
+        _finished.Add(new FenceOutcome(last.Node, last.Level, poweredOff, detail));
+    }
+    public IReadOnlyList<FenceOutcome> CollectFinished()
+    {
+        var done = _finished.ToList();
+        _finished.Clear();
+        return done;
     }
 }
 

@@ -43,6 +43,8 @@ public class FuzzTests
                 ? new LockLease(name, 0) : inner.TryAcquire(name);
         public LockLease? TryAcquireRepeatedly(string name) => inner.TryAcquireRepeatedly(name);
         public bool Release(string name) => inner.Release(name);
+        public LockLease? TakeOver(string name) => inner.TakeOver(name);
+        public long? LastRenewed(string name) => inner.LastRenewed(name);
     }
 
     [Test]

@@ -98,6 +98,23 @@ public class StoreContractTests(Func<IStoreFixture> create)
     }
 
     [Test]
+    public void A_fenced_holders_lock_is_taken_over_at_once_with_a_new_token_and_its_writes_fail()
+    {
+        var held = Locks("node3").TryAcquire(LockNames.Manager)!;
+        long? renewed = Locks("node1").LastRenewed(LockNames.Manager);
+        Assert.That(renewed, Is.Not.Null, "a live lock has a renewal time");
+        Assert.That(Locks("node1").LastRenewed(LockNames.Agent("node2")), Is.Null, "a free lock has none");
+
+        var taken = Locks("node1").TakeOver(LockNames.Manager);
+        Assert.That(taken, Is.Not.Null, "taken over without waiting for its lifetime");
+        Assert.That(taken!.Token, Is.GreaterThan(held.Token));
+        Assert.That(Locks("node3").TryAcquire(LockNames.Manager), Is.Null, "the old holder cannot renew it");
+        Assert.Throws<HaEnvironmentException>(() => Store("node3").WriteManagerStatus(new ManagerStatus { MasterNode = "node3" }, held));
+        Store("node1").WriteManagerStatus(new ManagerStatus { MasterNode = "node1" }, taken);
+        Assert.That(Store("node2").ReadManagerStatus().MasterNode, Is.EqualTo("node1"));
+    }
+
+    [Test]
     public void A_deposed_master_writes_nothing()
     {
         var old = Locks("node1").TryAcquire(LockNames.Manager)!;

@@ -27,4 +27,8 @@ public sealed record HaNode(
     IJobRunner Jobs,
     IResourceAgents Agents,
     IUidSource Uids,
-    SafetyBudget Budget);
+    SafetyBudget Budget)
+{
+    /// <summary>Fence agents for hardware fencing (master only); null where none can run.</summary>
+    public IFenceDevices? Fencing { get; init; }
+}

@@ -44,4 +44,15 @@ public interface IClusterLocks
 
     /// <summary>Releases a lock the caller holds; false if that failed (it then expires).</summary>
     bool Release(string name);
+
+    /// <summary>
+    /// Takes <paramref name="name"/> whatever its age, with a new fencing token: the master's act once a fence
+    /// device confirmed the holder powered off, or an operator acknowledged it (crm-manager §6.4, hardware
+    /// path). The old holder's guarded writes fail from then on. Null if the store refused.
+    /// </summary>
+    LockLease? TakeOver(string name);
+
+    /// <summary>When <paramref name="name"/> was last renewed (wall seconds, the store's view); null when it is
+    /// free or expired, or the store cannot tell.</summary>
+    long? LastRenewed(string name);
 }

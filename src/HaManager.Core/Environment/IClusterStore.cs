@@ -51,6 +51,9 @@ public interface IClusterStore
     /// <summary>The HA parts of the datacenter configuration.</summary>
     DatacenterSettings GetDatacenterSettings();
 
+    /// <summary>The fence.cfg text; null when the file does not exist.</summary>
+    string? ReadFenceConfig();
+
     /// <summary>The rules.cfg text; null when the file does not exist.</summary>
     string? ReadRulesConfig();
 

@@ -15,7 +15,16 @@ public sealed record FenceCommand(string Agent, int SubDevice, IReadOnlyList<str
 {
     /// <summary>The command line: <c>-k value</c> for one-letter keys, <c>--key=value</c> otherwise, values
     /// shell-quoted (crm-manager §12.2).</summary>
-    public override string ToString()
+    public override string ToString() => Format(redact: false);
+
+    /// <summary>The command line with secret values (keys <c>p</c> or containing <c>passw</c>) shown as
+    /// <c>***</c>: what may go to a log.</summary>
+    public string ToRedactedString() => Format(redact: true);
+
+    /// <summary>True iff the parameter key names a secret.</summary>
+    public static bool IsSecret(string key) => key == "p" || key.Contains("passw", StringComparison.OrdinalIgnoreCase);
+
+    private string Format(bool redact)
     {
         var words = new List<string> { Agent };
         foreach (var parameter in Parameters)
@@ -23,6 +32,7 @@ public sealed record FenceCommand(string Agent, int SubDevice, IReadOnlyList<str
             var parts = parameter.Split('=');
             string key = parts[0];
             string? value = parts.Length > 1 ? parts[1] : null; // Text between the first and second '='.
+            if (redact && value is not null && IsSecret(key)) value = "***";
             if (key.Length == 1)
             {
                 words.Add("-" + key);

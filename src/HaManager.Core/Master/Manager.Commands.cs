@@ -35,8 +35,30 @@ public sealed partial class Manager
             case CrmCommand.DisableNodeMaintenance c: DisableNodeMaintenance(c.Node); break;
             case CrmCommand.DisarmHa c: ProcessDisarmCommand(c.Mode); break;
             case CrmCommand.ArmHa: ProcessArmCommand(); break;
+            case CrmCommand.FenceAck c: AcknowledgeFence(line, c); break;
             default: _log.Write(LogLevel.Err, $"unable to parse crm command: {line}"); break;
         }
+    }
+
+    /// <summary>An operator's word that a node is off (issue "fencing you can trust"): accepted for a node
+    /// that is not online and whose agent lock was not renewed after the word was given.</summary>
+    private void AcknowledgeFence(string line, CrmCommand.FenceAck c)
+    {
+        var state = _ns.Get(c.Node);
+        if (!_ns.States.ContainsKey(c.Node) || state is NodeState.Online or NodeState.Maintenance)
+        {
+            _log.Write(LogLevel.Err, $"crm command error - node '{c.Node}' is {StateNames.Of(state)}, not failed: {line}");
+            return;
+        }
+        if (_node.Locks.LastRenewed(LockNames.Agent(c.Node)) is { } renewed && renewed > c.RequestedAt)
+        {
+            _log.Write(LogLevel.Err,
+                $"refusing fence-ack for node '{c.Node}' - its agent lock was renewed at {renewed}, after the acknowledgement "
+                + $"at {c.RequestedAt}: the node is alive");
+            return;
+        }
+        _log.Write(LogLevel.Notice, $"got crm command: {line} - {c.User} acknowledged node '{c.Node}' off");
+        _ns.Hardware.Acknowledge(c.Node, c.User);
     }
 
     private void ProcessMotionCommand(string line, string task, string sid, string target)

@@ -93,7 +93,9 @@ public sealed partial class Manager
             return;
         }
 
-        _crs = Scheduling.CrsSettings.From(_node.Store.GetDatacenterSettings());
+        var settings = _node.Store.GetDatacenterSettings();
+        _crs = Scheduling.CrsSettings.From(settings);
+        _ns.Hardware.Refresh(FencingModes.Parse(settings.FencingMode));
         if (_crs.Mode != _schedulerMode)
         {
             _log.Write(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{_crs.Mode}'");

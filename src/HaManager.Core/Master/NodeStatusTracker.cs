@@ -28,7 +28,11 @@ public sealed class NodeStatusTracker
         _node = node;
         _log = node.Log;
         _states = new SortedDictionary<string, NodeState>(persisted, StringComparer.Ordinal);
+        Hardware = new HardwareFencing(node);
     }
+
+    /// <summary>Fence devices and manual acknowledgements: the second way to prove a node dead.</summary>
+    public HardwareFencing Hardware { get; }
 
     /// <summary>
     /// True iff the node's LRM last reported that it released its agent lock and watchdog for disarming
@@ -66,6 +70,9 @@ public sealed class NodeStatusTracker
         foreach (var node in online)
         {
             _lastOnline[node] = now;
+            // A node seen alive voids any confirmation that it is off (a stale acknowledgement must never
+            // fence it after a later failure); forgetting only costs speed, the lock path stays.
+            Hardware.Forget(node);
             bool maintenanceMode = ModeOf(lrmModes, node) == LrmMode.Maintenance;
             switch (Get(node))
             {
@@ -108,6 +115,7 @@ public sealed class NodeStatusTracker
         if (Get(node) == NodeState.Online) return false;
         // A node that has not re-armed may be running services without watchdog: it is never declared
         // dead by timeout; its services wait for it to rejoin (and re-arm) instead of being fenced.
+        if (delay is null && Hardware.ConfirmedBy(node) is not null) return true; // Confirmed off: nothing to wait for.
         if (IsUnprotected(node)) return false;
         long now = _node.Clock.MonotonicSeconds;
         if (!_lastOnline.TryGetValue(node, out long last))
@@ -115,11 +123,15 @@ public sealed class NodeStatusTracker
             _lastOnline[node] = now;
             return false;
         }
-        return now - last >= (delay ?? _node.Budget.FenceDelaySeconds);
+        // A node a fence device can power off waits only the short hardware delay: the device, not its
+        // watchdog, will prove it dead.
+        long wait = delay ?? (Hardware.CanFence(node) ? _node.Budget.HardwareFenceDelaySeconds : _node.Budget.FenceDelaySeconds);
+        return now - last >= wait;
     }
 
-    /// <summary>Marks the node for fencing and tries to fence it by taking its agent lock
-    /// (crm-manager §6.4). True iff the node is now proven fenced.</summary>
+    /// <summary>Marks the node for fencing and tries to fence it: by taking its agent lock (crm-manager §6.4),
+    /// or, once a fence device or an operator confirmed it off, by taking the lock over; otherwise the next
+    /// fence level is started. True iff the node is now proven fenced.</summary>
     public bool FenceNode(string node)
     {
         if (Get(node) != NodeState.Fence)
@@ -127,18 +139,32 @@ public sealed class NodeStatusTracker
             Set(node, NodeState.Fence);
             _log.SendFenceNotification("FENCE", $"Try to fence node '{node}'", node);
         }
+        string lockName = LockNames.Agent(node);
         if (IsUnprotected(node))
         {
             if (_reportedUnprotected.Add(node))
                 _log.Write(LogLevel.Notice,
                     $"node '{node}' released its agent lock for disarming, its lock proves nothing - not fencing it until it reports again");
-            return false;
         }
-        if (_node.Locks.TryAcquire(LockNames.Agent(node)) is null) return false;
-        string acknowledged = $"fencing: acknowledged - got agent lock for node '{node}'";
+        else if (_node.Locks.TryAcquire(lockName) is not null)
+            return Fenced(node, $"fencing: acknowledged - got agent lock for node '{node}'");
+
+        // A powered-off node is dead whatever its lock says, also one that released its lock for disarming.
+        if (Hardware.ConfirmedBy(node) is { } proof)
+        {
+            if (_node.Locks.TakeOver(lockName) is null) return false;
+            return Fenced(node, $"fencing: acknowledged - node '{node}' is off ({proof}), took over its agent lock");
+        }
+        Hardware.Drive(node);
+        return false;
+    }
+
+    private bool Fenced(string node, string acknowledged)
+    {
         _log.Write(LogLevel.Info, acknowledged);
         Set(node, NodeState.Unknown);
         _log.SendFenceNotification("SUCCEED", acknowledged, node);
+        Hardware.Forget(node);
         return true;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace HaManager.Core.Model;
@@ -30,6 +31,10 @@ public abstract partial record CrmCommand
     /// <summary><c>arm-ha</c>.</summary>
     public sealed record ArmHa : CrmCommand;
 
+    /// <summary><c>fence-ack &lt;node&gt; &lt;unix time&gt; &lt;user&gt;</c>: an operator verified that the node is
+    /// off (HaManager's own command; upstream has none).</summary>
+    public sealed record FenceAck(string Node, long RequestedAt, string User) : CrmCommand;
+
     [GeneratedRegex(@"^(migrate|relocate)\s+(\S+)\s+(\S+)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex MotionLine();
 
@@ -41,6 +46,9 @@ public abstract partial record CrmCommand
 
     [GeneratedRegex(@"^disarm-ha\s+(freeze|ignore)$", RegexOptions.None, Constants.NoRegexTimeout)]
     private static partial Regex DisarmLine();
+
+    [GeneratedRegex(@"^fence-ack\s+(\S+)\s+(\d{1,18})\s+(\S+)$", RegexOptions.None, Constants.NoRegexTimeout)]
+    private static partial Regex FenceAckLine();
 
     /// <summary>The command a queue line holds, or null when upstream would not parse it either.</summary>
     public static CrmCommand? Parse(string line)
@@ -56,6 +64,8 @@ public abstract partial record CrmCommand
                 ? new EnableNodeMaintenance(m.Groups[2].Value)
                 : new DisableNodeMaintenance(m.Groups[2].Value);
         if ((m = DisarmLine().Match(line)).Success) return new DisarmHa(DisarmModes.Parse(m.Groups[1].Value)!.Value);
+        if ((m = FenceAckLine().Match(line)).Success)
+            return new FenceAck(m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), m.Groups[3].Value);
         return line == "arm-ha" ? new ArmHa() : null;
     }
 
@@ -69,6 +79,7 @@ public abstract partial record CrmCommand
         DisableNodeMaintenance c => $"disable-node-maintenance {c.Node}",
         DisarmHa c => $"disarm-ha {DisarmModes.Name(c.Mode)}",
         ArmHa => "arm-ha",
+        FenceAck c => $"fence-ack {c.Node} {c.RequestedAt.ToString(CultureInfo.InvariantCulture)} {c.User}",
         _ => throw new InvariantViolationException($"unknown CRM command {GetType().Name}"),
     };
 }

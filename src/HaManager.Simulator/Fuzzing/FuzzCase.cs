@@ -20,7 +20,7 @@ public sealed record FuzzCase(ulong Seed, ScenarioInput Input)
         var input = new ScenarioInput
         {
             Name = Input.Name, Hardware = Input.Hardware, Services = Input.Services, Datacenter = Input.Datacenter,
-            RulesConfig = Input.RulesConfig, StaticServiceStats = Input.StaticServiceStats,
+            RulesConfig = Input.RulesConfig, FenceConfig = Input.FenceConfig, StaticServiceStats = Input.StaticServiceStats,
             DynamicServiceStats = Input.DynamicServiceStats, JobDurations = Input.JobDurations, Commands = commands,
         };
         return this with { Input = input };
@@ -113,7 +113,37 @@ public static class TimelineGenerator
         if (rng.Chance(0.3))
             input.JobDurations = configured.Where(_ => rng.Chance(0.5))
                 .ToDictionary(sid => sid, _ => (long)rng.Pick([5, 15, 30, 60]), StringComparer.Ordinal);
+        // Also drawn last: hardware fencing, with fence agents that start failing, hanging or working again.
+        if (rng.Chance(0.3)) AddHardwareFencing(rng, input, nodes);
         return new FuzzCase(seed, input);
+    }
+
+    private static readonly string[] FenceAgents = ["fence_ipmilan", "fence_apc_snmp", "fence_ilo4"];
+
+    /// <summary>One to three fence levels, each connected to some nodes (two parallel outlets now and then),
+    /// mode <c>hardware</c> or <c>both</c>, and agent behaviour changes sprinkled over the fault batches.</summary>
+    private static void AddHardwareFencing(FuzzRandom rng, ScenarioInput input, List<string> nodes)
+    {
+        var text = new System.Text.StringBuilder();
+        int levels = rng.Between(1, 3);
+        for (int level = 0; level < levels; level++)
+        {
+            string agent = FenceAgents[level];
+            bool parallel = rng.Chance(0.3);
+            text.Append($"device dev{level}:1 {agent} ip=10.0.{level}.1\n");
+            if (parallel) text.Append($"device dev{level}:2 {agent} ip=10.0.{level}.2\n");
+            foreach (var node in nodes.Where(_ => rng.Chance(0.8)))
+            {
+                text.Append($"connect dev{level}:1 node={node} plug={node}\n");
+                if (parallel) text.Append($"connect dev{level}:2 node={node} plug={node}\n");
+            }
+        }
+        input.FenceConfig = text.ToString();
+        input.Datacenter = input.Datacenter with { FencingMode = rng.Chance(0.5) ? "hardware" : "both" };
+        // Batch 0 powers the nodes on; the last three heal. The fault batches in between get the changes.
+        for (int i = 1; i < input.Commands.Count - 3; i++)
+            if (rng.Chance(0.25))
+                input.Commands[i].Add($"fence-device {FenceAgents[rng.Between(0, levels - 1)]} {rng.Pick(["fail", "hang", "work", "work"])}");
     }
 
     /// <summary>A few node- and resource-affinity rules over the initial services (infeasible ones are

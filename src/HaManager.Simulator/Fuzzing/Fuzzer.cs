@@ -96,6 +96,7 @@ public sealed class Fuzzer(FuzzOptions options, Func<HaNode, HaNode>? decorate =
                 return node;
             }), options));
         if (input.RulesConfig is { } rules) File.WriteAllText(Path.Combine(dir, "rules_config"), rules);
+        if (input.FenceConfig is { } fence) File.WriteAllText(Path.Combine(dir, "fence.cfg"), fence);
         if (input.JobDurations is { } jd) File.WriteAllText(Path.Combine(dir, "job_durations"), JsonSerializer.Serialize(jd, options));
         if (input.StaticServiceStats is { } st) File.WriteAllText(Path.Combine(dir, "static_service_stats"), JsonSerializer.Serialize(st, options));
         if (input.DynamicServiceStats is { } dy) File.WriteAllText(Path.Combine(dir, "dynamic_service_stats"), JsonSerializer.Serialize(dy, options));
@@ -104,6 +105,7 @@ public sealed class Fuzzer(FuzzOptions options, Func<HaNode, HaNode>? decorate =
         var datacenter = new Dictionary<string, object>();
         if (input.Datacenter.ShutdownPolicy is { } policy) datacenter["ha"] = new Dictionary<string, string> { ["shutdown_policy"] = policy };
         if (input.Datacenter.Crs.Count > 0) datacenter["crs"] = input.Datacenter.Crs;
+        if (input.Datacenter.FencingMode is { } fencing) datacenter["fencing"] = fencing;
         File.WriteAllText(Path.Combine(dir, "datacenter.cfg"), JsonSerializer.Serialize(datacenter, options));
         File.WriteAllText(Path.Combine(dir, "cmdlist"), JsonSerializer.Serialize(result.ExecutedBatches, options));
         File.WriteAllText(Path.Combine(dir, "log.expect"), result.Log);

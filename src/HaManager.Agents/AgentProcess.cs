@@ -22,9 +22,11 @@ public static class AgentProcess
     /// <summary>Exit code of a call that could not be started (missing program, no permission).</summary>
     public const int NotStarted = -3;
 
-    /// <summary>Runs <paramref name="file"/> with <paramref name="args"/>.</summary>
+    /// <summary>Runs <paramref name="file"/> with <paramref name="args"/>; <paramref name="input"/> is written to its
+    /// standard input (which is closed either way). Output lines are logged with <paramref name="sid"/> as prefix;
+    /// <paramref name="quiet"/> keeps them out of the log (they are still returned).</summary>
     public static AgentResult Run(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment,
-        TimeSpan timeout, IHaLog log, string sid)
+        TimeSpan timeout, IHaLog log, string sid, string? input = null, bool quiet = false)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -46,13 +48,21 @@ public static class AgentProcess
             {
                 if (e.Data is null) return;
                 lock (output) output.Add(e.Data);
-                log.Write(LogLevel.Info, $"{sid}: {e.Data}");
+                if (!quiet) log.Write(LogLevel.Info, $"{sid}: {e.Data}");
             }
             process.OutputDataReceived += Collect;
             process.ErrorDataReceived += Collect;
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            process.StandardInput.Close();
+            try
+            {
+                if (input is not null) process.StandardInput.Write(input);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The program exited without reading its input: its exit code tells the rest.
+            }
             if (!process.WaitForExit(timeout))
             {
                 try { process.Kill(entireProcessTree: true); }

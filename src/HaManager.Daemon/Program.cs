@@ -86,7 +86,12 @@ SemaphoreSlim wakeEarly;
 if (role == "crm")
 {
     wakeEarly = new SemaphoreSlim(0);
-    var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget);
+    var early = wakeEarly;
+    // The master's fence agents; a finished fence level wakes the loop so recovery starts at once.
+    var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget)
+    {
+        Fencing = new FenceAgentRunner(log, () => early.Release()),
+    };
     var crm = new CrmMachine(node);
     machine = new HostedMachine(crm.DoOneIteration, crm.ShutdownRequest);
 }

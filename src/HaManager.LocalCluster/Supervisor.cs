@@ -236,7 +236,8 @@ public sealed class Supervisor : IDisposable
         node.BootAtMs = NowMs + (long)(_timing.Real(BootDelayHaSeconds) * 1000);
         SetOnline(node.Name, false);
         Record($"{reason} {node.Name}");
-        _say($"{node.Name}: {(reason == "reset" ? "watchdog reset" : "crashed")} - everything it ran is gone");
+        string what = reason switch { "reset" => "watchdog reset", "fence" => "powered off by a fence device", _ => "crashed" };
+        _say($"{node.Name}: {what} - everything it ran is gone");
     }
 
     /// <summary>One supervision step: watch the devices, boot nodes that are due, run control commands.</summary>
@@ -271,6 +272,12 @@ public sealed class Supervisor : IDisposable
     public void Crash(string name)
     {
         lock (_gate) PowerCut(NodeNamed(name), "crash");
+    }
+
+    /// <summary>Powers a node off as a fence device does (fence_hamanager_local's <c>off</c>); it boots again later.</summary>
+    public void PowerOff(string name)
+    {
+        lock (_gate) PowerCut(NodeNamed(name), "fence");
     }
 
     /// <summary>Freezes a whole node (SIGSTOP to its process group: daemons, watchdog-mux and services), as a
@@ -394,6 +401,7 @@ public sealed class Supervisor : IDisposable
                 switch (verb)
                 {
                     case "crash": Crash(arg); break;
+                    case "fence": PowerOff(arg); break;
                     case "cut": CutOff(arg); break;
                     case "heal": Heal(arg); break;
                     case "pause": Pause(arg); break;

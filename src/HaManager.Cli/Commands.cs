@@ -240,4 +240,36 @@ public static class Commands
     }
 
     public static void Arm(CliContext ctx) => ctx.Store.QueueCrmCommand(new CrmCommand.ArmHa().Format());
+
+    /// <summary>The operator's word that <paramref name="node"/> is off: asked for unless <paramref name="yes"/>,
+    /// queued with who and when, and written to the journal. The master refuses it if the node's agent lock
+    /// is renewed after this moment.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public static int FenceAck(CliContext ctx, string node, bool yes, TextReader stdin, TextWriter stdout)
+    {
+        var members = ctx.Store.GetNodeInfo().Online;
+        if (!members.TryGetValue(node, out bool online)) throw new CliFailure($"no such cluster node '{node}'\n");
+        if (online) throw new CliFailure($"node '{node}' is online - only a failed node can be acknowledged off\n");
+        if (!yes)
+        {
+            stdout.Write($"Acknowledge that node '{node}' is powered off? Its services will be started elsewhere at once;\n"
+                + "if it still runs them, they run twice. [y/N] ");
+            stdout.Flush();
+            string answer = stdin.ReadLine()?.Trim() ?? "";
+            if (answer is not ("y" or "Y" or "yes")) throw new CliFailure("aborted - nothing acknowledged\n");
+        }
+        string user = Environment.GetEnvironmentVariable("SUDO_USER") is { Length: > 0 } sudo ? sudo : Environment.UserName;
+        long now = ctx.Clock.WallSeconds; // The daemons' clock (a local cluster's runs faster than real time).
+        var command = new CrmCommand.FenceAck(node, now, string.Concat(user.Where(c => !char.IsWhiteSpace(c))));
+        ctx.Store.QueueCrmCommand(command.Format());
+        using (var journal = new HaManager.WatchdogMux.JournalWriter(
+                   Environment.GetEnvironmentVariable("HAMANAGER_JOURNAL_SOCKET") ?? HaManager.WatchdogMux.JournalWriter.DefaultSocket))
+            journal.Send([
+                ("MESSAGE", $"fence-ack: {command.User} acknowledged node '{node}' powered off"), ("PRIORITY", "5"),
+                ("SYSLOG_IDENTIFIER", "ha-manager"), ("HA_FENCE_ACK_NODE", node), ("HA_USER", command.User),
+                ("HA_REQUESTED_AT", now.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ]);
+        stdout.Write($"acknowledgement for node '{node}' queued; the master takes over its agent lock in its next round\n");
+        return 0;
+    }
 }

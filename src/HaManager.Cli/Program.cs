@@ -17,7 +17,7 @@ namespace HaManager.Cli
 
         private static readonly string[] TopLevel = ["add", "config", "crm-command", "explain", "groupadd", "groupconfig", "groupremove", "groupset", "help", "migrate", "relocate", "remove", "rules", "set", "status", "what-if"];
         private static readonly string[] RuleWords = ["add", "config", "list", "remove", "set"];
-        private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "migrate", "node-maintenance", "relocate", "stop"];
+        private static readonly string[] CrmWords = ["arm-ha", "disarm-ha", "fence-ack", "migrate", "node-maintenance", "relocate", "stop"];
         private static readonly string[] MaintenanceWords = ["disable", "enable"];
         private static readonly Dictionary<string, string[]> SubWords = new(StringComparer.Ordinal) { ["crm-command"] = CrmWords, ["rules"] = RuleWords };
 
@@ -28,6 +28,7 @@ namespace HaManager.Cli
             "ha-manager crm-command migrate <sid> <node>", "ha-manager crm-command relocate <sid> <node>",
             "ha-manager crm-command stop <sid> <timeout>", "ha-manager crm-command node-maintenance enable|disable <node>",
             "ha-manager crm-command disarm-ha <resource-mode>", "ha-manager crm-command arm-ha",
+            "ha-manager crm-command fence-ack <node> [--yes]",
             "ha-manager rules add <type> <rule> --resources <sids> [OPTIONS]", "ha-manager rules set <type> <rule> [OPTIONS]",
             "ha-manager rules remove <rule>", "ha-manager rules config [OPTIONS]", "ha-manager rules list [OPTIONS]",
             "ha-manager groupadd <group> --nodes <string> [OPTIONS]", "ha-manager groupconfig [FORMAT_OPTIONS]",
@@ -341,7 +342,13 @@ namespace HaManager.Cli
             var arm = new Command("arm-ha", "Arm the HA stack again.") { store };
             arm.SetAction(p => { Commands.Arm(Ctx(p)); return 0; });
             usage[arm] = "ha-manager crm-command arm-ha";
-            var crm = new Command("crm-command", "Send commands to the CRM.") { Move("migrate", "ha-manager crm-command "), Move("relocate", "ha-manager crm-command "), stop, maintenance, disarm, arm };
+            var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation." };
+            var fenceAck = new Command("fence-ack",
+                "Acknowledge that a failed node is powered off: the master takes over its agent lock and recovers its services at once.")
+                { node, yes, store };
+            fenceAck.SetAction(p => !OperatingSystem.IsLinux() ? throw new CliFailure("fence-ack needs Linux\n") : Commands.FenceAck(Ctx(p), p.GetValue(node)!, p.GetValue(yes), Console.In, stdout));
+            usage[fenceAck] = "ha-manager crm-command fence-ack <node> [--yes]";
+            var crm = new Command("crm-command", "Send commands to the CRM.") { Move("migrate", "ha-manager crm-command "), Move("relocate", "ha-manager crm-command "), stop, maintenance, disarm, arm, fenceAck };
 
             var topic = new Argument<string[]>("extra-args") { Arity = ArgumentArity.ZeroOrMore };
             var help = new Command("help", "Get help about specified command.") { topic, new Option<bool>("--verbose") };

@@ -10,6 +10,9 @@ public sealed record ClusterLayout(string Root)
     public string Record => Path.Combine(Root, "record");
     public string State => Path.Combine(Root, "state.json");
     public string Control => Path.Combine(Root, "control");
+    public string FenceCalls => Path.Combine(Root, "fence-calls");
+    public string FenceBehaviour => Path.Combine(Root, "fence-behaviour");
+    public static string FenceAgent => Path.Combine(ToolDir, "fence", "fence_hamanager_local");
     public string ServiceState => Path.Combine(Root, "services");
     public string Node(string node) => Path.Combine(Root, "nodes", node);
     public string Device(string node) => Path.Combine(Node(node), "watchdog");

@@ -20,4 +20,16 @@ public static class ClusterServices
         ], stdout, stderr, node);
         if (exit != 0) throw new InvalidOperationException($"ha-manager add ocf:{name} failed: {stderr.ToString().TrimEnd()}");
     }
+
+    /// <summary>A fence.cfg level that powers the cluster's nodes off through the supervisor
+    /// (<c>fence_hamanager_local</c>), recording every call in <see cref="ClusterLayout.FenceCalls"/> and doing
+    /// what <see cref="ClusterLayout.FenceBehaviour"/> says (ok, fail, hang; ok when the file is missing).</summary>
+    public static string LocalFenceLevel(ClusterLayout layout, IEnumerable<string> nodes, string device = "local")
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append($"device {device} {ClusterLayout.FenceAgent} cluster_dir={layout.Root} record={layout.FenceCalls} ")
+            .Append($"behaviour_file={layout.FenceBehaviour} username=admin password=not-used\n");
+        foreach (var node in nodes) text.Append($"connect {device} node={node} plug={node}\n");
+        return text.ToString();
+    }
 }

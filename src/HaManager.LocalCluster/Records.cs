@@ -28,29 +28,25 @@ public static class Records
     }
 
     /// <summary>Per service, the node it runs on now (after the last line), if any.</summary>
-    public static Dictionary<string, string> Running(IEnumerable<RecordLine> lines)
-    {
-        var running = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var l in lines)
-        {
-            if (l.Instance is { } i)
-            {
-                if (!running.TryGetValue(i, out var nodes)) running[i] = nodes = new HashSet<string>(StringComparer.Ordinal);
-                if (l.What == "start") nodes.Add(l.Node);
-                else if (l.What == "stop") nodes.Remove(l.Node);
-            }
-            else if (l.What is "reset" or "crash" or "down")
-                foreach (var nodes in running.Values) nodes.Remove(l.Node);
-        }
-        return running.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Order(StringComparer.Ordinal).First(), StringComparer.Ordinal);
-    }
+    public static Dictionary<string, string> Running(IEnumerable<RecordLine> lines) =>
+        Replay(lines, (_, _) => { }).Where(kv => kv.Value.Count > 0)
+            .ToDictionary(kv => kv.Key, kv => kv.Value.Order(StringComparer.Ordinal).First(), StringComparer.Ordinal);
 
     /// <summary>How often a service started on one node while it still ran on another: every such start
     /// is an overlap (a node's power cut ends everything it ran).</summary>
     public static int Overlaps(IEnumerable<RecordLine> lines)
     {
-        var running = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         int overlaps = 0;
+        Replay(lines, (start, nodes) => { if (nodes.Any(n => n != start.Node)) overlaps++; });
+        return overlaps;
+    }
+
+    /// <summary>Replays the lines: per service the nodes running it. Starts and stops of a service change its
+    /// set (<paramref name="beforeStart"/> sees each start first); a node losing power — watchdog reset, crash,
+    /// fence device, cluster down — ends everything it ran.</summary>
+    private static Dictionary<string, HashSet<string>> Replay(IEnumerable<RecordLine> lines, Action<RecordLine, HashSet<string>> beforeStart)
+    {
+        var running = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var l in lines)
         {
             if (l.Instance is { } i)
@@ -58,14 +54,14 @@ public static class Records
                 if (!running.TryGetValue(i, out var nodes)) running[i] = nodes = new HashSet<string>(StringComparer.Ordinal);
                 if (l.What == "start")
                 {
-                    if (nodes.Any(n => n != l.Node)) overlaps++;
+                    beforeStart(l, nodes);
                     nodes.Add(l.Node);
                 }
                 else if (l.What == "stop") nodes.Remove(l.Node);
             }
-            else if (l.What is "reset" or "crash" or "down")
+            else if (l.What is "reset" or "crash" or "fence" or "down")
                 foreach (var nodes in running.Values) nodes.Remove(l.Node);
         }
-        return overlaps;
+        return running;
     }
 }

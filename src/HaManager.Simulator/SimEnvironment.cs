@@ -139,7 +139,7 @@ public sealed class SimEnvironment(SimCluster cluster, SimNode node, string role
     }
 
     /// <inheritdoc/>
-    public long? LastRenewed(string name) => cluster.LockRenewedAt(name, Now);
+    public long? RenewedSecondsAgo(string name) => Now - cluster.LockRenewedAt(name, Now);
 
     // ---- IClusterStore (cfs gates: simulator §7.5)
 

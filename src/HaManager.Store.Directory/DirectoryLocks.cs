@@ -25,14 +25,14 @@ public sealed class DirectoryLocks(DirectoryLayout layout, string node, IClock c
     public LockLease? TakeOver(string name) => Acquire(name, takeOver: true);
 
     /// <inheritdoc/>
-    public long? LastRenewed(string name)
+    public long? RenewedSecondsAgo(string name)
     {
         try
         {
             string dir = layout.Lock(name);
             if (ReadOwner(dir) is null) return null;
-            long renewed = Mtime(dir);
-            return clock.WallSeconds - renewed <= budget.LockLifetimeSeconds ? renewed : null;
+            long ago = clock.WallSeconds - Mtime(dir);
+            return ago <= budget.LockLifetimeSeconds ? Math.Max(0, ago) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -15,6 +15,9 @@ public sealed class EtcdLocks(EtcdConnection etcd, EtcdKeys keys, string node, l
 {
     private readonly Action<TimeSpan> _sleep = Thread.Sleep;
 
+    /// <summary>HA seconds per real second (local clusters run faster).</summary>
+    public double TimeScale { get; init; } = 1;
+
     /// <summary>The lease TTL of a lock, in real seconds.</summary>
     public long LeaseTtlSeconds => leaseTtlSeconds;
 
@@ -64,15 +67,15 @@ public sealed class EtcdLocks(EtcdConnection etcd, EtcdKeys keys, string node, l
     }
 
     /// <summary>From the lock's lease: granted TTL minus remaining TTL is the time since its last keep-alive
-    /// (one-second resolution, judged by the etcd leader's clock, returned in this host's wall time).</summary>
-    public long? LastRenewed(string name)
+    /// (real seconds, one-second resolution, judged by the etcd leader's clock), in HA seconds.</summary>
+    public long? RenewedSecondsAgo(string name)
     {
         try
         {
             if (etcd.Get(keys.Lock(name)) is not { } held) return null;
             var (granted, remaining) = etcd.TimeToLive(held.Lease);
             if (remaining <= 0) return null;
-            return DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (granted - remaining);
+            return (long)Math.Round((granted - remaining) * TimeScale);
         }
         catch (HaEnvironmentException)
         {

@@ -69,6 +69,7 @@ public sealed class EtcdStore : IHaStore
         _locks = new EtcdLocks(_etcd, _keys, node, LeaseTtl(budget.LockLifetimeSeconds, _options.TimeScale))
         {
             RetryWindow = TimeSpan.FromSeconds(budget.LockRetryWindowSeconds / _options.TimeScale),
+            TimeScale = _options.TimeScale,
         };
     }
 

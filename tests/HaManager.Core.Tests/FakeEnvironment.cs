@@ -64,7 +64,7 @@ internal sealed class FakeEnvironment(string nodeName = "node1")
         TakenOver.Add(name);
         return new LockLease(name, 2);
     }
-    public long? LastRenewed(string name) => RenewedAt.TryGetValue(name, out long t) ? t : null;
+    public long? RenewedSecondsAgo(string name) => RenewedAt.TryGetValue(name, out long t) ? Now - t : null;
 
     private void CheckStore()
     {

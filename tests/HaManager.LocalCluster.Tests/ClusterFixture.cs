@@ -19,7 +19,8 @@ internal sealed class ClusterFixture : IDisposable
     public ClusterTiming Timing { get; }
 
     public ClusterFixture(int nodes = 3, double scale = 10, double bootDelayHaSeconds = 300,
-        IReadOnlyDictionary<string, string>? nodeEnvironment = null, string? datacenterCfg = null, int etcdMembers = 0)
+        IReadOnlyDictionary<string, string>? nodeEnvironment = null, string? datacenterCfg = null, int etcdMembers = 0,
+        Func<ClusterLayout, string>? fenceCfg = null)
     {
         if (etcdMembers > 0) Prerequisites.Require("etcd-server", EtcdCluster.Binary);
         Timing = ClusterTiming.For(scale) with { Etcd = etcdMembers > 0 };
@@ -32,6 +33,11 @@ internal sealed class ClusterFixture : IDisposable
         // Before any node runs (the directory store refuses edits from a node that is not online yet).
         if (datacenterCfg is not null && Supervisor.Etcd is null) File.WriteAllText(Path.Combine(Layout.Store, "datacenter.cfg"), datacenterCfg);
         else if (datacenterCfg is not null) Supervisor.Observer.EditConfig(HaManager.Store.ConfigFile.Datacenter, _ => datacenterCfg);
+        if (fenceCfg?.Invoke(Layout) is { } fence)
+        {
+            if (Supervisor.Etcd is null) File.WriteAllText(Path.Combine(Layout.Store, "ha", "fence.cfg"), fence);
+            else Supervisor.Observer.EditConfig(HaManager.Store.ConfigFile.Fence, _ => fence);
+        }
         Supervisor.BootAll();
         _ticker = new Thread(() =>
         {

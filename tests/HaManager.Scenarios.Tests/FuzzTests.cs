@@ -44,7 +44,7 @@ public class FuzzTests
         public LockLease? TryAcquireRepeatedly(string name) => inner.TryAcquireRepeatedly(name);
         public bool Release(string name) => inner.Release(name);
         public LockLease? TakeOver(string name) => inner.TakeOver(name);
-        public long? LastRenewed(string name) => inner.LastRenewed(name);
+        public long? RenewedSecondsAgo(string name) => inner.RenewedSecondsAgo(name);
     }
 
     [Test]

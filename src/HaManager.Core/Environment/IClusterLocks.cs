@@ -52,7 +52,7 @@ public interface IClusterLocks
     /// </summary>
     LockLease? TakeOver(string name);
 
-    /// <summary>When <paramref name="name"/> was last renewed (wall seconds, the store's view); null when it is
-    /// free or expired, or the store cannot tell.</summary>
-    long? LastRenewed(string name);
+    /// <summary>How many seconds ago <paramref name="name"/> was last renewed (the store's view, HA seconds); null
+    /// when it is free or expired, or the store cannot tell.</summary>
+    long? RenewedSecondsAgo(string name);
 }

@@ -50,7 +50,8 @@ public sealed partial class Manager
             _log.Write(LogLevel.Err, $"crm command error - node '{c.Node}' is {StateNames.Of(state)}, not failed: {line}");
             return;
         }
-        if (_node.Locks.LastRenewed(LockNames.Agent(c.Node)) is { } renewed && renewed > c.RequestedAt)
+        if (_node.Locks.RenewedSecondsAgo(LockNames.Agent(c.Node)) is { } ago && _node.Clock.WallSeconds - ago is var renewed
+            && renewed > c.RequestedAt)
         {
             _log.Write(LogLevel.Err,
                 $"refusing fence-ack for node '{c.Node}' - its agent lock was renewed at {renewed}, after the acknowledgement "

@@ -13,6 +13,24 @@ namespace HaManager.Cli;
 /// </summary>
 public static class Explain
 {
+    /// <summary>The post-mortems the nodes published (node → sentence), those older than
+    /// <paramref name="maxAge"/> left out (the sentence's own time decides; unreadable ones are kept).</summary>
+    public static SortedDictionary<string, string> PostMortems(CliContext ctx, IEnumerable<string> nodes, TimeSpan? maxAge)
+    {
+        var found = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            if (ctx.Store.ReadPostMortem(node) is not { } text) continue;
+            var at = System.Text.RegularExpressions.Regex.Match(text, @" at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)");
+            if (maxAge is { } age && at.Success
+                && DateTime.TryParseExact(at.Groups[1].Value, "yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeLocal, out var when)
+                && DateTime.Now - when > age) continue;
+            found[node] = text;
+        }
+        return found;
+    }
+
     public static JsonObject Build(CliContext ctx, string sidText)
     {
         string sid = Commands.ParseSid(ctx, sidText);
@@ -63,6 +81,14 @@ public static class Explain
                 reasons.Add($"The LRM on {sd.Node} reported exit code {last.ExitCode} ({ExitName(last.ExitCode)}) for the current request.");
             else if (lrm.Timestamp is null) reasons.Add($"The LRM on {sd.Node} has not written a status (is ha-lrm running there?).");
             if (SchedulerReason(ctx, sid, status, result) is { } scheduler) reasons.Add(scheduler);
+        }
+
+        // A self-fence of the last day explains many a recovery: say why it happened.
+        var postMortems = Explain.PostMortems(ctx, status.NodeStatus.Keys, maxAge: TimeSpan.FromDays(1));
+        if (postMortems.Count > 0)
+        {
+            result["post_mortem"] = new JsonObject(postMortems.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+            reasons.AddRange(postMortems.Values.Select(t => $"Node {t}."));
         }
 
         var rules = new JsonArray();

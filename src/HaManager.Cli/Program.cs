@@ -302,6 +302,11 @@ namespace HaManager.Cli
                             foreach (var n in status.NodeStatus.Keys) lrms[n] = JsonNode.Parse(HaManager.Core.Formats.StatusJson.Write(ctx.Store.ReadLrmStatus(n)));
                             doc["lrm_status"] = lrms;
                         }
+                        // Why nodes last fenced themselves (HaManager's addition; upstream has no such record).
+                        var postMortems = Explain.PostMortems(ctx, status.NodeStatus.Keys, maxAge: null);
+                        foreach (var (_, text) in postMortems) stdout.Write($"post-mortem {text}\n");
+                        if (postMortems.Count > 0)
+                            doc["post_mortem"] = new JsonObject(postMortems.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
                         stdout.Write("full cluster state:\n");
                         Output.Write(doc, "json-pretty", stdout);
                     }

@@ -14,13 +14,14 @@ public sealed class NodeConfigException(string message) : Exception(message);
 /// The node configuration, <c>/etc/hamanager/hamanager.yaml</c>:
 /// <code>
 /// node: node1                       # default: the short host name
-/// store: directory:/var/lib/hamanager   # or etcd:URL[,URL…] (not yet); HAMANAGER_STORE overrides
+/// store: directory:/var/lib/hamanager   # or etcd:URL[,URL…]; HAMANAGER_STORE overrides
 /// watchdog_socket: /run/watchdog-mux.sock
 /// profile: default                  # default (60 s client watchdog, 10 s device) or fast (10 s, 5 s)
 /// watchdog_client_timeout: 60       # instead of the profile's: what watchdog-mux is started with,
 /// watchdog_device_timeout: 10       #   in HA seconds (at time scale F, F times the real seconds)
 /// time_scale: 1                     # every HA timeout divided by this (tests and demos)
 /// ocf_root: /usr/lib/ocf
+/// post_mortem_dir: /var/lib/hamanager/post-mortem   # why the node last fenced itself
 /// </code>
 /// Environment variables (<c>HAMANAGER_NODE</c>, <c>HAMANAGER_STORE</c>, <c>HAMANAGER_WATCHDOG_SOCKET</c>,
 /// <c>HAMANAGER_TIME_SCALE</c>) override the file, so scripts and ha-local-cluster can run many nodes
@@ -55,6 +56,11 @@ public sealed record NodeConfig
     /// <summary>On etcd: wake the daemons on changes instead of waiting for their next round (default true).</summary>
     public bool EtcdWatch { get; init; } = true;
 
+    /// <summary>Where this node keeps what explains its next self-fence: watchdog-mux's record (file
+    /// <c>watchdog-mux</c>) and the daemons' lock and quorum losses (<c>ha-lrm.events</c>, <c>ha-crm.events</c>).
+    /// Default <c>/var/lib/hamanager/post-mortem</c>; <c>HAMANAGER_POST_MORTEM_DIR</c> overrides.</summary>
+    public string PostMortemDir { get; init; } = "/var/lib/hamanager/post-mortem";
+
     private sealed class Document
     {
         public string? Node { get; set; }
@@ -66,6 +72,7 @@ public sealed record NodeConfig
         public string? TimeScale { get; set; }
         public string? OcfRoot { get; set; }
         public string? EtcdWatch { get; set; }
+        public string? PostMortemDir { get; set; }
     }
 
     /// <summary>The safety budget of a node: the profile's watchdog timeouts, watchdog-mux's one-second tick
@@ -104,7 +111,7 @@ public sealed record NodeConfig
             catch (YamlException e)
             {
                 string what = (e.InnerException?.Message ?? e.Message) is { } inner && inner.Contains("not found on type", StringComparison.Ordinal)
-                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, time_scale, ocf_root, etcd_watch)"
+                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, time_scale, ocf_root, etcd_watch, post_mortem_dir)"
                     : (e.InnerException?.Message ?? e.Message).Split(" (at Line")[0];
                 throw new NodeConfigException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {what}");
             }
@@ -154,6 +161,7 @@ public sealed record NodeConfig
         {
             Node = node, Store = address, WatchdogSocket = socket, Budget = budget, Profile = profile, TimeScale = scale,
             OcfRoot = doc.OcfRoot ?? "/usr/lib/ocf", EtcdWatch = watch,
+            PostMortemDir = Pick(env("HAMANAGER_POST_MORTEM_DIR"), doc.PostMortemDir, "/var/lib/hamanager/post-mortem"),
         };
     }
 }

@@ -80,6 +80,11 @@ catch (HaEnvironmentException e)
 
 var watchdog = new MuxWatchdog(config.WatchdogSocket, log);
 var uids = new RandomUids();
+// Lock and quorum losses go to a file of their own: after a self-fence they explain it.
+var events = new NodeEvents(PostMortem.Events(config.PostMortemDir, "ha-" + role), "ha-" + role);
+var locks = new RecordingLocks(store.Locks, events);
+var membership = new RecordingMembership(store, events);
+using var stopping = new CancellationTokenSource();
 HostedMachine machine;
 // What wakes the loop before its round is due: a finished job (LRM), a change in etcd the daemon must act on.
 SemaphoreSlim wakeEarly;
@@ -88,7 +93,7 @@ if (role == "crm")
     wakeEarly = new SemaphoreSlim(0);
     var early = wakeEarly;
     // The master's fence agents; a finished fence level wakes the loop so recovery starts at once.
-    var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget)
+    var node = new HaNode(config.Node, clock, log, store, locks, membership, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget)
     {
         Fencing = new FenceAgentRunner(log, () => early.Release()),
     };
@@ -100,8 +105,9 @@ else
     var runner = new ThreadJobRunner(() => SafeMaxWorkers(store));
     wakeEarly = runner.Finished;
     var agents = new AgentRegistry(config.Node, log, sid => SafeConfigOf(store, sid), new StoreHomes(store), config.OcfRoot);
-    var node = new HaNode(config.Node, clock, log, store, store.Locks, store, watchdog, runner, agents, uids, config.Budget);
+    var node = new HaNode(config.Node, clock, log, store, locks, membership, watchdog, runner, agents, uids, config.Budget);
     var lrm = new LrmMachine(node, new LrmStartupGate());
+    PostMortem.PublishAfterBoot(config.PostMortemDir, config.Node, store, log, stopping.Token);
     machine = new HostedMachine(lrm.DoOneIteration, lrm.ShutdownRequest);
 }
 if (store is EtcdStore watched && config.EtcdWatch)
@@ -117,6 +123,7 @@ builder.Services.AddSingleton<IHostedService>(sp =>
     loop = new DaemonLoop(machine, clock, sp.GetRequiredService<IHostApplicationLifetime>(), log, wakeEarly));
 using var host = builder.Build();
 await host.RunAsync();
+stopping.Cancel();
 store.Dispose();
 return loop?.ExitCode ?? 0;
 

@@ -19,6 +19,7 @@ public sealed record ClusterLayout(string Root)
     public string MuxSocket(string node) => Path.Combine(Node(node), "mux.sock");
     public string ActiveMarker(string node) => Path.Combine(Node(node), "mux.active");
     public string NodeConfig(string node) => Path.Combine(Node(node), "hamanager.yaml");
+    public string PostMortemDir(string node) => Path.Combine(Node(node), "post-mortem");
     public string Log(string node, string daemon) => Path.Combine(Node(node), daemon + ".log");
 
     /// <summary>Where this tool's own files live (the daemons, watchdog-mux, our OCF agents).</summary>

@@ -62,7 +62,8 @@ public sealed class Supervisor : IDisposable
     public double BootDelayHaSeconds { get; init; } = 300;
 
     /// <summary>Each node in a PID namespace of its own (as root, where <c>unshare</c> exists): a power cut
-    /// then also kills what left the node's process group — a daemon that started its own session.</summary>
+    /// then also kills what left the node's process group — a daemon that started its own session. Its /proc
+    /// is its own too, so a PID a node's process sees (watchdog-mux naming its clients) means the same there.</summary>
     public bool PidNamespaces { get; init; } = Environment.UserName == "root" && File.Exists("/usr/bin/unshare");
 
     /// <summary>Extra environment for every node's processes (tests put stand-ins on PATH this way).</summary>
@@ -123,6 +124,7 @@ public sealed class Supervisor : IDisposable
                 watchdog_device_timeout: {timing.DeviceHaSeconds}
                 time_scale: {timing.Scale.ToString(CultureInfo.InvariantCulture)}
                 ocf_root: {_layout.Ocf}
+                post_mortem_dir: {_layout.PostMortemDir(node.Name)}
 
                 """);
         }
@@ -195,7 +197,8 @@ public sealed class Supervisor : IDisposable
         string script = string.Join("\n",
             $"{Q(Path.Combine(tool, "watchdog-mux"))} --no-ioctl --device {Q(device)} --socket {Q(_layout.MuxSocket(node.Name))}"
             + $" --active-marker {Q(_layout.ActiveMarker(node.Name))} --client-timeout {_timing.ClientRealSeconds}"
-            + $" --device-timeout {_timing.DeviceRealSeconds} >> {Q(_layout.Log(node.Name, "watchdog-mux"))} 2>&1 &",
+            + $" --device-timeout {_timing.DeviceRealSeconds} --post-mortem {Q(Path.Combine(_layout.PostMortemDir(node.Name), "watchdog-mux"))}"
+            + $" >> {Q(_layout.Log(node.Name, "watchdog-mux"))} 2>&1 &",
             $"i=0; while [ ! -S {Q(_layout.MuxSocket(node.Name))} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
             $"{Q(Path.Combine(tool, "HaManager.Daemon"))} crm >> {Q(_layout.Log(node.Name, "ha-crm"))} 2>&1 &",
             $"{Q(Path.Combine(tool, "HaManager.Daemon"))} lrm >> {Q(_layout.Log(node.Name, "ha-lrm"))} 2>&1 &",
@@ -203,7 +206,7 @@ public sealed class Supervisor : IDisposable
         // A new session and process group (setsid); as root also a PID namespace whose init is the
         // node's shell: when it dies, the kernel kills every process left in the namespace.
         string[] command = PidNamespaces
-            ? ["unshare", "--pid", "--fork", "--kill-child=SIGKILL", "sh", "-c", script]
+            ? ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL", "sh", "-c", script]
             : ["sh", "-c", script];
         var psi = new ProcessStartInfo("setsid", command)
         {

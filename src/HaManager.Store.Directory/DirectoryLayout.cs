@@ -32,6 +32,9 @@ public sealed record DirectoryLayout(string Root)
     public string LrmStatus(string node) => Path.Combine(Node(node), "lrm_status");
     /// <summary><c>nodes/&lt;node&gt;/version</c>: the software version the node runs.</summary>
     public string Version(string node) => Path.Combine(Node(node), "version");
+
+    /// <summary>Why the node last fenced itself.</summary>
+    public string PostMortem(string node) => Path.Combine(Node(node), "post_mortem");
     /// <summary><c>priv/lock/</c>.</summary>
     public string Locks => Path.Combine(Root, "priv", "lock");
     /// <summary><c>priv/lock/&lt;name&gt;/</c>.</summary>

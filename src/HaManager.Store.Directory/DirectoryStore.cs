@@ -106,6 +106,12 @@ public sealed class DirectoryStore : IHaStore
     public void PublishVersion(string version) => Write(_layout.Version(_node), version + "\n");
 
     /// <inheritdoc/>
+    public void PublishPostMortem(string text) => Write(_layout.PostMortem(_node), text.TrimEnd('\n') + "\n");
+
+    /// <inheritdoc/>
+    public string? ReadPostMortem(string node) => StoreFiles.Read(_layout.PostMortem(node))?.TrimEnd('\n') is { Length: > 0 } t ? t : null;
+
+    /// <inheritdoc/>
     public NodeShutdownInfo IsNodeShutdown() => _shutdown();
 
     // ---- Store.

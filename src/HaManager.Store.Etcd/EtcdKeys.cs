@@ -46,6 +46,9 @@ public sealed record EtcdKeys(string Prefix)
     public string Nodes => Prefix + "nodes/";
     /// <summary>A registered node (value: its version).</summary>
     public string Node(string node) => Nodes + node;
+
+    /// <summary>Why the node last fenced itself.</summary>
+    public string PostMortem(string node) => Prefix + "post_mortem/" + node;
     /// <summary>Presence of the running daemons.</summary>
     public string Online => Prefix + "online/";
     /// <summary>Presence of one daemon of a node.</summary>

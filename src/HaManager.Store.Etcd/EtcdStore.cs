@@ -164,6 +164,12 @@ public sealed class EtcdStore : IHaStore
     public void PublishVersion(string version) => _etcd.Put(_keys.Node(_node), version);
 
     /// <inheritdoc/>
+    public void PublishPostMortem(string text) => _etcd.Put(_keys.PostMortem(_node), text.TrimEnd('\n'));
+
+    /// <inheritdoc/>
+    public string? ReadPostMortem(string node) => _etcd.Get(_keys.PostMortem(node))?.Value.ToStringUtf8() is { Length: > 0 } t ? t : null;
+
+    /// <inheritdoc/>
     public NodeShutdownInfo IsNodeShutdown() => _shutdown();
 
     // ---- Store.

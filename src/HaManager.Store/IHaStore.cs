@@ -57,6 +57,12 @@ public interface IHaStore : IClusterStore, IMembership, IDisposable
     /// <summary>Publishes the software version this node runs (read by the group migration's check).</summary>
     void PublishVersion(string version);
 
+    /// <summary>Publishes why this node last fenced itself (its LRM does, after the reboot), replacing the last one.</summary>
+    void PublishPostMortem(string text);
+
+    /// <summary>Why <paramref name="node"/> last fenced itself, or null when it never reported one.</summary>
+    string? ReadPostMortem(string node);
+
     // ---- The core's store members that are configuration files and nothing more.
 
     DatacenterSettings IClusterStore.GetDatacenterSettings() => DatacenterConfig.Parse(ReadConfig(ConfigFile.Datacenter));

@@ -199,14 +199,32 @@ public sealed class Multiplexer
             // The slot stays: a client that vanished without saying goodbye keeps the node from being
             // fed until the reset.
             Error($"client (PID {client.Pid}) did not stop watchdog - disable watchdog updates", client.Pid);
+            StopFeeding(client, "disconnected", (_clockMs() - client.LastUpdateMs) / 1000);
             JournalLog.SyncJournal();
-            _feeding = false;
         }
         if (ActiveClients() == 0)
         {
             Info("all watchdog client connections to the multiplexer closed");
             try { Directory.Delete(_options.ActiveMarkerPath); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Stops feeding the device: the node resets. The first time, the reason goes to the post-mortem file
+    /// (synced to disk) so that the next boot can tell who stopped and when.</summary>
+    private void StopFeeding(Client client, string reason, long silentSeconds)
+    {
+        if (!_feeding) return;
+        _feeding = false;
+        if (_options.PostMortemPath.Length == 0) return;
+        try
+        {
+            PostMortemRecord.Write(_options.PostMortemPath, new PostMortemRecord(
+                DateTimeOffset.UtcNow.ToUnixTimeSeconds(), reason, client.Pid, PostMortemRecord.CommandLineOf(client.Pid), silentSeconds));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Error($"cannot write the post-mortem to '{_options.PostMortemPath}' - {e.Message}");
         }
     }
 
@@ -229,8 +247,8 @@ public sealed class Multiplexer
             }
             if (age > _options.ClientTimeoutSeconds)
             {
-                _feeding = false;
                 Error($"client (PID {client.Pid}) watchdog expired - disable watchdog updates", client.Pid);
+                StopFeeding(client, "expired", age);
             }
         }
         if (!_feeding) return;

@@ -35,6 +35,11 @@ public sealed record MuxOptions
     /// <summary>Journal socket; env <c>WATCHDOG_MUX_JOURNAL_SOCKET</c> (tests point it at a fake journal).</summary>
     public string JournalSocket { get; init; } = JournalLog.DefaultSocket;
 
+    /// <summary>Where the reason of a self-fence is written before the device fires (which client went silent or
+    /// vanished, and when), for the next boot to report; empty: nowhere. Default
+    /// <c>/var/lib/hamanager/post-mortem/watchdog-mux</c>; env <c>WATCHDOG_MUX_POST_MORTEM</c>.</summary>
+    public string PostMortemPath { get; init; } = "/var/lib/hamanager/post-mortem/watchdog-mux";
+
     /// <summary>Seconds of silence after which a warning is logged and the journal synced.</summary>
     public int ClientWarningSeconds => ClientTimeoutSeconds * 5 / 6;
 
@@ -42,9 +47,11 @@ public sealed record MuxOptions
     public const string Usage = """
         usage: watchdog-mux [--socket PATH] [--device PATH] [--active-marker PATH]
                             [--client-timeout SECONDS] [--device-timeout SECONDS] [--no-ioctl]
+                            [--post-mortem PATH]
         Feeds the watchdog device for as long as every client (CRM, LRM) keeps writing to the socket.
         Environment: WATCHDOG_MUX_SOCKET, WATCHDOG_MUX_DEVICE, WATCHDOG_MUX_ACTIVE_MARKER,
-        WATCHDOG_MUX_CLIENT_TIMEOUT, WATCHDOG_MUX_DEVICE_TIMEOUT, WATCHDOG_MUX_NO_IOCTL=1, WATCHDOG_MODULE.
+        WATCHDOG_MUX_CLIENT_TIMEOUT, WATCHDOG_MUX_DEVICE_TIMEOUT, WATCHDOG_MUX_NO_IOCTL=1, WATCHDOG_MODULE,
+        WATCHDOG_MUX_POST_MORTEM.
         """;
 
     /// <summary>Reads the environment, then the arguments. Throws <see cref="ArgumentException"/> with a
@@ -60,6 +67,7 @@ public sealed record MuxOptions
         if (env("WATCHDOG_MUX_NO_IOCTL") is "1" or "yes" or "true") o = o with { NoIoctl = true };
         if (env("WATCHDOG_MODULE") is { Length: > 0 } module) o = o with { WatchdogModule = module };
         if (env("WATCHDOG_MUX_JOURNAL_SOCKET") is { Length: > 0 } j) o = o with { JournalSocket = j };
+        if (env("WATCHDOG_MUX_POST_MORTEM") is { } pm) o = o with { PostMortemPath = pm };
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -72,6 +80,7 @@ public sealed record MuxOptions
                 "--client-timeout" => o with { ClientTimeoutSeconds = Seconds(Value(), "--client-timeout") },
                 "--device-timeout" => o with { DeviceTimeoutSeconds = Seconds(Value(), "--device-timeout") },
                 "--no-ioctl" => o with { NoIoctl = true },
+                "--post-mortem" => o with { PostMortemPath = Value() },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }

@@ -58,6 +58,8 @@ public class MultiplexerTests
         Assert.That(mux.WroteMagicClose, Is.False);
         Assert.That(mux.Output, Does.Contain("did not stop watchdog - disable watchdog updates"));
         Assert.That(mux.Output, Does.Contain("exit watchdog-mux with active connections"));
+        var record = PostMortemRecord.Read(mux.PostMortem);
+        Assert.That((record?.Reason, record?.ClientPid), Is.EqualTo(("disconnected", Environment.ProcessId)), "the post-mortem names the client");
     }
 
     [Test]
@@ -74,6 +76,11 @@ public class MultiplexerTests
         Assert.That(mux.Output, Does.Contain("watchdog is about to expire"));
         Assert.That(mux.Output, Does.Contain("watchdog expired - disable watchdog updates"));
         Assert.That(mux.WroteMagicClose, Is.False);
+        var record = PostMortemRecord.Read(mux.PostMortem)!;
+        Assert.That((record.Reason, record.ClientPid), Is.EqualTo(("expired", Environment.ProcessId)), "who went silent");
+        Assert.That(record.SilentSeconds, Is.InRange(4, 5), "and for how long: just past the 3 s timeout");
+        Assert.That(record.Time, Is.InRange(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 10, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        Assert.That(record.Client, Does.Contain("testhost").Or.Contain("dotnet"));
     }
 
     [Test]
@@ -111,6 +118,7 @@ public class MultiplexerTests
         Assert.That(mux.ExitCode, Is.Zero);
         Assert.That(mux.WroteMagicClose, Is.True, "no client left: magic close");
         Assert.That(mux.Output, Does.Contain("clean exit"));
+        Assert.That(File.Exists(mux.PostMortem), Is.False, "a clean goodbye is no self-fence");
     }
 
     [Test]

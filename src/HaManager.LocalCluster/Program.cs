@@ -16,7 +16,13 @@ var nodeArgument = new Argument<string>("node") { Description = "A node name (no
 
 var root = new Command("ha-local-cluster", "A cluster of real HaManager node processes on this machine.") { new HelpOption() };
 
-var up = new Command("up", "Start the nodes and supervise them in the foreground (Ctrl-C or 'down' stops).") { dirOption, nodesOption, scaleOption, storeOption };
+var fencingOption = new Option<string>("--fencing")
+{
+    Description = "watchdog (default): nodes fence themselves; hardware: the master also powers failed nodes off through fence_hamanager_local.",
+    DefaultValueFactory = _ => "watchdog",
+};
+fencingOption.AcceptOnlyFromAmong("watchdog", "hardware");
+var up = new Command("up", "Start the nodes and supervise them in the foreground (Ctrl-C or 'down' stops).") { dirOption, nodesOption, scaleOption, storeOption, fencingOption };
 up.SetAction(p =>
 {
     string dir = Path.GetFullPath(p.GetValue(dirOption)!);
@@ -25,6 +31,7 @@ up.SetAction(p =>
         line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}"), EtcdMembers(p));
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+    if (p.GetValue(fencingOption) == "hardware") supervisor.EnableHardwareFencing();
     supervisor.BootAll();
     Console.WriteLine($"up: {supervisor.Nodes.Count} nodes in {dir}; 'ha-local-cluster status|crash|cut|heal|pause|resume|down --dir {dir}' from another shell");
     Console.WriteLine($"up: for ha-manager: export HAMANAGER_STORE={supervisor.StoreAddress} HAMANAGER_NODE=node1 "

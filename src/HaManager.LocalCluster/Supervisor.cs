@@ -345,6 +345,27 @@ public sealed class Supervisor : IDisposable
         }
     }
 
+    /// <summary>Writes a configuration file before the nodes boot (the directory store refuses edits from a node
+    /// that is not online yet, so its file is written directly).</summary>
+    public void WriteConfig(ConfigFile file, string text)
+    {
+        if (Etcd is null) StoreFiles.Write(file switch
+        {
+            ConfigFile.Fence => new DirectoryLayout(_layout.Store).Fence,
+            ConfigFile.Datacenter => new DirectoryLayout(_layout.Store).Datacenter,
+            _ => throw new ArgumentException($"{file} is not written before boot", nameof(file)),
+        }, text);
+        else Observer.EditConfig(file, _ => text);
+    }
+
+    /// <summary>Hardware fencing for every node through <c>fence_hamanager_local</c> (<c>fencing: hardware</c>):
+    /// the master powers a failed node off through this supervisor instead of waiting for its lock to expire.</summary>
+    public void EnableHardwareFencing()
+    {
+        WriteConfig(ConfigFile.Fence, ClusterServices.LocalFenceLevel(_layout, Nodes.Select(n => n.Name)));
+        WriteConfig(ConfigFile.Datacenter, "fencing: hardware\n");
+    }
+
     /// <summary>Stops every node (their services die with them).</summary>
     public void Down()
     {

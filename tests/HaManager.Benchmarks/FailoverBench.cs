@@ -14,7 +14,7 @@ namespace HaManager.Benchmarks;
 /// </summary>
 public static class FailoverBench
 {
-    private sealed record Setup(string Name, int Client, int Device, int EtcdMembers, bool Watch);
+    private sealed record Setup(string Name, int Client, int Device, int EtcdMembers, bool Watch, bool Hardware = false);
 
     public static IEnumerable<Figure> Run(bool quick)
     {
@@ -22,10 +22,12 @@ public static class FailoverBench
         {
             new("etcd, fast profile, watches", 10, 5, 3, true),
             new("etcd, fast profile, no watches", 10, 5, 3, false),
+            new("etcd, fast profile, hardware fencing", 10, 5, 3, true, Hardware: true),
         };
         if (!quick)
         {
             setups.Add(new("etcd, default profile, watches", 60, 10, 3, true));
+            setups.Add(new("etcd, default profile, hardware fencing", 60, 10, 3, true, Hardware: true));
             setups.Add(new("directory store, default profile", 60, 10, 0, false));
         }
         foreach (var setup in setups)
@@ -45,6 +47,8 @@ public static class FailoverBench
         var figures = new List<Figure>();
         try
         {
+            // fence_hamanager_local powers nodes off through the supervisor, as an IPMI card would.
+            if (setup.Hardware) supervisor.EnableHardwareFencing();
             supervisor.BootAll();
             ticker.Start();
             Dictionary<string, string> Running() => Records.Running(Records.Read(supervisor.Layout.Record));

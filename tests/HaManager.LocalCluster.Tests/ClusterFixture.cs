@@ -31,13 +31,8 @@ internal sealed class ClusterFixture : IDisposable
             BootDelayHaSeconds = bootDelayHaSeconds, NodeEnvironment = nodeEnvironment ?? new Dictionary<string, string>(),
         };
         // Before any node runs (the directory store refuses edits from a node that is not online yet).
-        if (datacenterCfg is not null && Supervisor.Etcd is null) File.WriteAllText(Path.Combine(Layout.Store, "datacenter.cfg"), datacenterCfg);
-        else if (datacenterCfg is not null) Supervisor.Observer.EditConfig(HaManager.Store.ConfigFile.Datacenter, _ => datacenterCfg);
-        if (fenceCfg?.Invoke(Layout) is { } fence)
-        {
-            if (Supervisor.Etcd is null) File.WriteAllText(Path.Combine(Layout.Store, "ha", "fence.cfg"), fence);
-            else Supervisor.Observer.EditConfig(HaManager.Store.ConfigFile.Fence, _ => fence);
-        }
+        if (datacenterCfg is not null) Supervisor.WriteConfig(HaManager.Store.ConfigFile.Datacenter, datacenterCfg);
+        if (fenceCfg?.Invoke(Layout) is { } fence) Supervisor.WriteConfig(HaManager.Store.ConfigFile.Fence, fence);
         Supervisor.BootAll();
         _ticker = new Thread(() =>
         {

@@ -168,7 +168,7 @@ public static class Explain
                 : $"{(rule.Positive ? "together with" : "apart from")} {string.Join(", ", rule.Resources.Where(s => s != sid))}";
             var problems = dropped.GetValueOrDefault(rule.Id) ?? [];
             string verdict = !rule.Enabled ? "disabled" : problems.Count > 0 ? "ignored" : "applies";
-            rules.Add(new JsonObject { ["rule"] = rule.Id, ["type"] = rule.TypeName, ["status"] = verdict, ["meaning"] = what,
+            rules.Add((JsonNode)new JsonObject { ["rule"] = rule.Id, ["type"] = rule.TypeName, ["status"] = verdict, ["meaning"] = what,
                 ["problems"] = problems.Count > 0 ? string.Join(", ", problems) : null });
             yield return verdict switch
             {

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using YamlDotNet.Serialization;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 
 namespace HaManager.Cli;
 
@@ -20,21 +21,44 @@ public static class Output
     {
         if (format == "yaml")
         {
-            stdout.Write(new SerializerBuilder().Build().Serialize(Plain(node)));
+            var emitter = new Emitter(stdout);
+            emitter.Emit(new StreamStart());
+            emitter.Emit(new DocumentStart(null, null, isImplicit: true));
+            Emit(emitter, node);
+            emitter.Emit(new DocumentEnd(isImplicit: true));
+            emitter.Emit(new StreamEnd());
             return;
         }
         stdout.Write(node.ToJsonString(new JsonSerializerOptions { WriteIndented = format == "json-pretty" }) + "\n");
     }
 
-    /// <summary>JSON as plain maps, lists and scalars, for YamlDotNet.</summary>
-    private static object? Plain(JsonNode? node) => node switch
+    /// <summary>JSON as YAML events, straight to YamlDotNet's emitter (no reflection-based serializer: ha-manager is
+    /// compiled ahead of time): maps and lists in block style, scalars plain unless they need quotes.</summary>
+    private static void Emit(IEmitter emitter, JsonNode? node)
     {
-        null => null,
-        JsonObject o => o.ToDictionary(kv => kv.Key, kv => Plain(kv.Value)),
-        JsonArray a => a.Select(Plain).ToList(),
-        JsonValue v when v.TryGetValue(out long l) => l,
-        JsonValue v when v.TryGetValue(out bool b) => b,
-        JsonValue v when v.TryGetValue(out string? s) => s,
-        var other => other.ToJsonString(),
-    };
+        switch (node)
+        {
+            case JsonObject o:
+                emitter.Emit(new MappingStart(null, null, isImplicit: true, MappingStyle.Any));
+                foreach (var (key, value) in o)
+                {
+                    Scalar(emitter, key);
+                    Emit(emitter, value);
+                }
+                emitter.Emit(new MappingEnd());
+                break;
+            case JsonArray a:
+                emitter.Emit(new SequenceStart(null, null, isImplicit: true, SequenceStyle.Any));
+                foreach (var item in a) Emit(emitter, item);
+                emitter.Emit(new SequenceEnd());
+                break;
+            case null: Scalar(emitter, ""); break;
+            case JsonValue v when v.TryGetValue(out string? s): Scalar(emitter, s); break;
+            case JsonValue v when v.TryGetValue(out bool b): Scalar(emitter, b ? "true" : "false"); break;
+            default: Scalar(emitter, node.ToJsonString()); break;
+        }
+    }
+
+    private static void Scalar(IEmitter emitter, string value) =>
+        emitter.Emit(new YamlDotNet.Core.Events.Scalar(null, null, value, ScalarStyle.Any, isPlainImplicit: true, isQuotedImplicit: true));
 }

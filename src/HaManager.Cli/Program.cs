@@ -262,7 +262,7 @@ namespace HaManager.Cli
                             var kv = line.Trim().Split(' ', 2);
                             obj[kv[0]] = kv.Length > 1 ? kv[1] : "";
                         }
-                        list.Add(obj);
+                        list.Add((JsonNode)obj);
                     }
                     Output.Write(list, p.GetValue(outputFormat)!, stdout);
                 }

@@ -102,7 +102,7 @@ public static partial class WhatIf
             if (!hit) continue;
             var entry = new JsonObject { ["sid"] = original[sid], ["from"] = from, ["to"] = sd.Node, ["state"] = state };
             if (lastChange.TryGetValue(sid, out var at) && at >= eventsAt) entry["after_seconds"] = (long)Math.Round((at - eventsAt) / slowdown);
-            moves.Add(entry);
+            moves.Add((JsonNode)entry);
         }
         var result = new JsonObject
         {

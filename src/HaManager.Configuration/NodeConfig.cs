@@ -2,8 +2,7 @@ using System.Globalization;
 using HaManager.Core;
 using HaManager.Store;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.RepresentationModel;
 
 namespace HaManager.Configuration;
 
@@ -61,18 +60,55 @@ public sealed record NodeConfig
     /// Default <c>/var/lib/hamanager/post-mortem</c>; <c>HAMANAGER_POST_MORTEM_DIR</c> overrides.</summary>
     public string PostMortemDir { get; init; } = "/var/lib/hamanager/post-mortem";
 
+    /// <summary>The file's keys as written (YAML scalars; <c>key:</c> with nothing after it is null).</summary>
     private sealed class Document
     {
-        public string? Node { get; set; }
-        public string? Store { get; set; }
-        public string? WatchdogSocket { get; set; }
-        public string? Profile { get; set; }
-        public string? WatchdogClientTimeout { get; set; }
-        public string? WatchdogDeviceTimeout { get; set; }
-        public string? TimeScale { get; set; }
-        public string? OcfRoot { get; set; }
-        public string? EtcdWatch { get; set; }
-        public string? PostMortemDir { get; set; }
+        public string? Node, Store, WatchdogSocket, Profile, WatchdogClientTimeout, WatchdogDeviceTimeout, TimeScale, OcfRoot,
+            EtcdWatch, PostMortemDir;
+
+        private const string Known = "node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, "
+            + "time_scale, ocf_root, etcd_watch, post_mortem_dir";
+
+        /// <summary>Reads the flat <c>key: value</c> mapping through YamlDotNet's representation model (no
+        /// reflection: <c>ha-manager</c> is compiled ahead of time). Errors name line, column and key.</summary>
+        public static Document Parse(string text, string path)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(text));
+            }
+            catch (YamlException e)
+            {
+                throw new NodeConfigException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {(e.InnerException?.Message ?? e.Message).Split(" (at Line")[0]}");
+            }
+            var doc = new Document();
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" }) return doc;
+            string At(YamlNode node) => $"{path}: line {node.Start.Line}, column {node.Start.Column}";
+            if (stream.Documents[0].RootNode is not YamlMappingNode map) throw new NodeConfigException($"{At(stream.Documents[0].RootNode)}: expected 'key: value' lines");
+            foreach (var (keyNode, valueNode) in map.Children)
+            {
+                string key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (valueNode is not YamlScalarNode scalar) throw new NodeConfigException($"{At(valueNode)}: {key}: expected one value");
+                // A plain empty value ("key:") means unset, as "~" and "null" do.
+                string? value = scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && scalar.Value is "" or "~" or "null" ? null : scalar.Value;
+                switch (key)
+                {
+                    case "node": doc.Node = value; break;
+                    case "store": doc.Store = value; break;
+                    case "watchdog_socket": doc.WatchdogSocket = value; break;
+                    case "profile": doc.Profile = value; break;
+                    case "watchdog_client_timeout": doc.WatchdogClientTimeout = value; break;
+                    case "watchdog_device_timeout": doc.WatchdogDeviceTimeout = value; break;
+                    case "time_scale": doc.TimeScale = value; break;
+                    case "ocf_root": doc.OcfRoot = value; break;
+                    case "etcd_watch": doc.EtcdWatch = value; break;
+                    case "post_mortem_dir": doc.PostMortemDir = value; break;
+                    default: throw new NodeConfigException($"{At(keyNode)}: unknown key '{key}' (known keys: {Known})");
+                }
+            }
+            return doc;
+        }
     }
 
     /// <summary>The safety budget of a node: the profile's watchdog timeouts, watchdog-mux's one-second tick
@@ -101,21 +137,7 @@ public sealed record NodeConfig
         {
             throw new NodeConfigException($"{path}: cannot read it - {e.Message}");
         }
-        if (text is not null)
-        {
-            try
-            {
-                doc = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
-                    .Deserialize<Document>(text) ?? new Document();
-            }
-            catch (YamlException e)
-            {
-                string what = (e.InnerException?.Message ?? e.Message) is { } inner && inner.Contains("not found on type", StringComparison.Ordinal)
-                    ? $"unknown key '{System.Text.RegularExpressions.Regex.Match(inner, "'([^']+)'").Groups[1].Value}' (known keys: node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, time_scale, ocf_root, etcd_watch, post_mortem_dir)"
-                    : (e.InnerException?.Message ?? e.Message).Split(" (at Line")[0];
-                throw new NodeConfigException($"{path}: line {e.Start.Line}, column {e.Start.Column}: {what}");
-            }
-        }
+        if (text is not null) doc = Document.Parse(text, path);
         string Pick(string? fromEnv, string? fromFile, string fallback) => fromEnv is { Length: > 0 } ? fromEnv : fromFile ?? fallback;
 
         string node = Pick(env("HAMANAGER_NODE"), doc.Node, System.Net.Dns.GetHostName().Split('.')[0]);

@@ -83,7 +83,11 @@ public static class YamlScenario
         public string? Fencing { get; set; }
     }
 
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+    // Built on first use, not in a static initializer: ha-manager (Native AOT) links the simulator but never
+    // reads YAML scenarios, and the reflection-based deserializer must stay out of its reach.
+    private static IDeserializer? _deserializer;
+
+    private static IDeserializer Deserializer => _deserializer ??= new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
         .Build();
 
@@ -94,6 +98,10 @@ public static class YamlScenario
     /// <summary>Parses YAML scenario text.</summary>
     public static ScenarioInput Parse(string yaml, string name)
     {
+        // A constant false in a Native AOT build (ha-manager links the simulator for what-if): the compiler then
+        // drops the reflection-based deserializer below, which AOT cannot run.
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+            throw new ScenarioLoadException($"{name}: YAML scenarios need ha-simulator, not an ahead-of-time compiled program");
         Document doc;
         try { doc = Deserializer.Deserialize<Document>(yaml) ?? new Document(); }
         catch (YamlException e)

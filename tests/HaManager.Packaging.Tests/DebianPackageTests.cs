@@ -60,7 +60,7 @@ public class DebianPackageTests
         var contents = Repo.Run("dpkg", ["-c", _deb]).Out;
         foreach (var path in new[]
         {
-            "./usr/sbin/ha-crm", "./usr/sbin/ha-lrm", "./usr/sbin/watchdog-mux", "./usr/sbin/ha-manager -> ../lib/hamanager/HaManager.Cli",
+            "./usr/sbin/ha-crm", "./usr/sbin/ha-lrm", "./usr/sbin/watchdog-mux", "./usr/sbin/ha-manager -> ../lib/hamanager/ha-manager",
             "./lib/systemd/system/ha-crm.service", "./lib/systemd/system/ha-lrm.service", "./lib/systemd/system/watchdog-mux.service",
             "./usr/share/man/man1/ha-manager.1.gz", "./usr/share/man/man8/ha-crm.8.gz", "./usr/share/man/man8/watchdog-mux.8.gz",
             "./usr/share/bash-completion/completions/ha-manager", "./etc/hamanager/hamanager.yaml", "./etc/default/hamanager",
@@ -87,9 +87,24 @@ public class DebianPackageTests
         string root = Path.Combine(_work, "root");
         Assert.That(Repo.Run("dpkg", ["-x", _deb, root]).Exit, Is.Zero);
         var noDotnet = new Dictionary<string, string?> { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin", ["DOTNET_ROOT"] = "/nonexistent" };
-        var cli = Repo.Run(Path.Combine(root, "usr", "lib", "hamanager", "HaManager.Cli"), ["help"], environment: noDotnet);
+        var cli = Repo.Run(Path.Combine(root, "usr", "sbin", "ha-manager"), ["help"], environment: noDotnet);
         Assert.That(cli.Exit, Is.Zero, cli.Err);
         Assert.That(cli.Out, Does.Contain("what-if"));
+        // Native AOT: one executable, no assemblies of its own next to the daemon's runtime.
+        Assert.That(File.Exists(Path.Combine(root, "usr", "lib", "hamanager", "HaManager.Cli.dll")), Is.False);
+        Assert.That(new FileInfo(Path.Combine(root, "usr", "lib", "hamanager", "ha-manager")).Length, Is.LessThan(40L << 20));
+        string store = Path.Combine(_work, "store");
+        Directory.CreateDirectory(Path.Combine(store, "ha"));
+        File.WriteAllText(Path.Combine(store, ".members"),
+            """{"cluster":{"name":"t","quorate":1},"nodelist":{"node1":{"online":1,"id":1}}}""");
+        var withStore = new Dictionary<string, string?>(noDotnet) { ["HAMANAGER_NODE"] = "node1", ["HAMANAGER_STORE"] = "directory:" + store };
+        string ha = Path.Combine(root, "usr", "sbin", "ha-manager");
+        var add = Repo.Run(ha, ["add", "ocf:web", "--agent", "hamanager:demo-service"], environment: withStore);
+        Assert.That(add.Exit, Is.Zero, add.Err);
+        var yaml = Repo.Run(ha, ["config", "--output-format", "yaml"], environment: withStore);
+        Assert.That(yaml.Out, Is.EqualTo("- sid: ocf:web\n  type: ocf\n  agent: hamanager:demo-service\n"), yaml.Err);
+        var whatIf = Repo.Run(ha, ["what-if", "--fail", "node1"], environment: withStore);
+        Assert.That(whatIf.Out, Does.StartWith("If fail node1 (simulated, nothing was changed):"), whatIf.Err);
         var daemon = Repo.Run(Path.Combine(root, "usr", "lib", "hamanager", "HaManager.Daemon"), ["crm", "--help"], environment: noDotnet);
         Assert.That(daemon.Exit, Is.Zero, daemon.Err);
         var mux = Repo.Run(Path.Combine(root, "usr", "sbin", "watchdog-mux"), ["--help"], environment: noDotnet);

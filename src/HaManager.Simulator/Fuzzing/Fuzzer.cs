@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using HaManager.Core.Environment;
 
 namespace HaManager.Simulator.Fuzzing;
@@ -86,28 +87,31 @@ public sealed class Fuzzer(FuzzOptions options, Func<HaNode, HaNode>? decorate =
         var input = result.Case.Input;
         string dir = Path.Combine(outputDir, $"fuzz-seed-{result.Case.Seed.ToString(CultureInfo.InvariantCulture)}");
         Directory.CreateDirectory(dir);
+        // JSON trees, not reflection: the simulator is part of ha-manager (what-if), which is compiled ahead of time.
         var options = new JsonSerializerOptions { WriteIndented = true };
-        File.WriteAllText(Path.Combine(dir, "hardware_status"), JsonSerializer.Serialize(
-            input.Hardware.ToDictionary(kv => kv.Key, kv =>
-            {
-                var node = new Dictionary<string, object> { ["power"] = kv.Value.Power, ["network"] = kv.Value.Network };
-                if (kv.Value.MaxCpu is { } cpu) node["maxcpu"] = cpu;
-                if (kv.Value.MaxMem is { } mem) node["maxmem"] = mem;
-                return node;
-            }), options));
+        void Write(string file, JsonNode node) => File.WriteAllText(Path.Combine(dir, file), node.ToJsonString(options));
+        static JsonObject Map<T>(IEnumerable<KeyValuePair<string, T>> items, Func<T, JsonNode?> value) =>
+            new(items.Select(kv => KeyValuePair.Create(kv.Key, value(kv.Value))));
+        Write("hardware_status", Map(input.Hardware, hw =>
+        {
+            var node = new JsonObject { ["power"] = hw.Power, ["network"] = hw.Network };
+            if (hw.MaxCpu is { } cpu) node["maxcpu"] = cpu;
+            if (hw.MaxMem is { } mem) node["maxmem"] = mem;
+            return node;
+        }));
         if (input.RulesConfig is { } rules) File.WriteAllText(Path.Combine(dir, "rules_config"), rules);
         if (input.FenceConfig is { } fence) File.WriteAllText(Path.Combine(dir, "fence.cfg"), fence);
-        if (input.JobDurations is { } jd) File.WriteAllText(Path.Combine(dir, "job_durations"), JsonSerializer.Serialize(jd, options));
-        if (input.StaticServiceStats is { } st) File.WriteAllText(Path.Combine(dir, "static_service_stats"), JsonSerializer.Serialize(st, options));
-        if (input.DynamicServiceStats is { } dy) File.WriteAllText(Path.Combine(dir, "dynamic_service_stats"), JsonSerializer.Serialize(dy, options));
-        File.WriteAllText(Path.Combine(dir, "service_config"), JsonSerializer.Serialize(input.Services, options));
+        if (input.JobDurations is { } jd) Write("job_durations", Map(jd, v => v));
+        if (input.StaticServiceStats is { } st) Write("static_service_stats", Map(st, s => Map(s, v => v)));
+        if (input.DynamicServiceStats is { } dy) Write("dynamic_service_stats", Map(dy, s => Map(s, v => v)));
+        Write("service_config", Map(input.Services, props => Map(props, v => v)));
         File.WriteAllText(Path.Combine(dir, "manager_status"), "{}");
-        var datacenter = new Dictionary<string, object>();
-        if (input.Datacenter.ShutdownPolicy is { } policy) datacenter["ha"] = new Dictionary<string, string> { ["shutdown_policy"] = policy };
-        if (input.Datacenter.Crs.Count > 0) datacenter["crs"] = input.Datacenter.Crs;
+        var datacenter = new JsonObject();
+        if (input.Datacenter.ShutdownPolicy is { } policy) datacenter["ha"] = new JsonObject { ["shutdown_policy"] = policy };
+        if (input.Datacenter.Crs.Count > 0) datacenter["crs"] = Map(input.Datacenter.Crs, v => v);
         if (input.Datacenter.FencingMode is { } fencing) datacenter["fencing"] = fencing;
-        File.WriteAllText(Path.Combine(dir, "datacenter.cfg"), JsonSerializer.Serialize(datacenter, options));
-        File.WriteAllText(Path.Combine(dir, "cmdlist"), JsonSerializer.Serialize(result.ExecutedBatches, options));
+        Write("datacenter.cfg", datacenter);
+        Write("cmdlist", new JsonArray(result.ExecutedBatches.Select(b => (JsonNode?)new JsonArray(b.Select(c => (JsonNode?)c).ToArray())).ToArray()));
         File.WriteAllText(Path.Combine(dir, "log.expect"), result.Log);
         File.WriteAllText(Path.Combine(dir, "README"), new StringBuilder()
             .Append("Found by: ha-simulator fuzz (seed ").Append(result.Case.Seed.ToString(CultureInfo.InvariantCulture)).Append(")\n")

@@ -24,13 +24,15 @@ public class ConfigurationTests
         return (p.ExitCode, err);
     }
 
-    [TestCase("node: node1\nstor: directory:/tmp/x\n", "unknown key 'stor'")]
+    [TestCase("node: node1\nstor: directory:/tmp/x\n", "line 2, column 1: unknown key 'stor'")]
+    [TestCase("node:\n  - node1\n", "line 2, column 3: node: expected one value")]
+    [TestCase("- node1\n", "line 1, column 1: expected 'key: value' lines")]
     [TestCase("node: node1\nstore: mysql:x\n", "store: 'mysql:x' is not directory:PATH or etcd:URL")]
     [TestCase("node: 'no de'\n", "node: 'no de' is not a node name")]
     [TestCase("node: node1\nprofile: turbo\n", "profile: 'turbo' is not default or fast")]
     [TestCase("node: node1\ntime_scale: 0\n", "time_scale: '0' is not a number from 1 to 1000")]
     [TestCase("node: node1\nwatchdog_client_timeout: 2\nwatchdog_device_timeout: 1\n", "unsafe timeouts")]
-    [TestCase("node: [node1\n", "line 1")]
+    [TestCase("node: [node1\n", "did not find expected ',' or ']'")]
     public void A_bad_configuration_stops_the_daemon_with_the_key(string config, string expected)
     {
         var (code, err) = Daemon("lrm", config);

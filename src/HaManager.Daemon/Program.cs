@@ -92,8 +92,14 @@ if (role == "crm")
 {
     wakeEarly = new SemaphoreSlim(0);
     var early = wakeEarly;
+    IClusterLocks masterLocks = locks;
+    if (Environment.GetEnvironmentVariable(BrokenFencing.Variable) == "1")
+    {
+        log.Write(LogLevel.Err, $"{BrokenFencing.Variable}=1: this master recovers services WITHOUT fencing - a test of the chaos checker, never for use");
+        masterLocks = new BrokenFencing(locks, config.Node);
+    }
     // The master's fence agents; a finished fence level wakes the loop so recovery starts at once.
-    var node = new HaNode(config.Node, clock, log, store, locks, membership, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget)
+    var node = new HaNode(config.Node, clock, log, store, masterLocks, membership, watchdog, new NoJobs(), new NoAgents(), uids, config.Budget)
     {
         Fencing = new FenceAgentRunner(log, () => early.Release()),
     };

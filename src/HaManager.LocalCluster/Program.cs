@@ -91,7 +91,41 @@ var demo = new Command("demo", "Three nodes, three services, crash the node runn
 demo.SetAction(p => Demo.Run(p.GetValue(demoDir) is { } d ? Path.GetFullPath(d) : null, p.GetValue(nodesOption), p.GetValue(demoScale),
     p.GetValue(keepOption), Console.Out, EtcdMembers(p)));
 
+var runsOption = new Option<int>("--runs") { Description = "Runs (default 1); run r uses seed S + r.", DefaultValueFactory = _ => 1 };
+var seedOption = new Option<ulong>("--seed") { Description = "The first run's seed (default 1).", DefaultValueFactory = _ => 1 };
+var stepsOption = new Option<int>("--steps") { Description = "Faults per run (default 10).", DefaultValueFactory = _ => 10 };
+var servicesOption = new Option<int>("--services") { Description = "Demo services per cluster (default 3).", DefaultValueFactory = _ => 3 };
+var chaosScale = new Option<double>("--time-scale") { Description = "Every HA timeout divided by this (default 10).", DefaultValueFactory = _ => 10 };
+var faultsOption = new Option<string>("--faults")
+{
+    Description = $"Comma-separated fault kinds to draw from (default all: {string.Join(",", Chaos.AllFaults)}).",
+    DefaultValueFactory = _ => string.Join(",", Chaos.AllFaults),
+};
+var breakOption = new Option<bool>("--break-fencing") { Description = "Break the masters' fencing on purpose: the checker must report violations." };
+var keepDirOption = new Option<string>("--keep-dir") { Description = "Where violating runs are kept (default ./chaos-failures).", DefaultValueFactory = _ => "chaos-failures" };
+runsOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 10000) r.AddError("--runs must be from 1 to 10000"); });
+stepsOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--steps must be from 1 to 1000"); });
+servicesOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 50) r.AddError("--services must be from 1 to 50"); });
+chaosScale.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 1 or > 100) r.AddError("--time-scale must be from 1 to 100"); });
+faultsOption.Validators.Add(r =>
+{
+    var unknown = (r.GetValueOrDefault<string>() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Except(Chaos.AllFaults).ToList();
+    if (unknown.Count > 0) r.AddError($"unknown fault(s) {string.Join(", ", unknown)} (known: {string.Join(", ", Chaos.AllFaults)})");
+});
+var chaos = new Command("chaos", "Seeded fault campaigns on fresh local clusters, checked from the agents' own records; "
+    + "last line: 'chaos: R runs, V violations, F faults injected'.")
+    { runsOption, seedOption, stepsOption, storeOption, nodesOption, servicesOption, chaosScale, faultsOption, breakOption, keepDirOption };
+chaos.SetAction(p =>
+{
+    var faults = p.GetValue(faultsOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries);
+    var result = Chaos.Run(new ChaosOptions(p.GetValue(runsOption), p.GetValue(seedOption), p.GetValue(stepsOption), EtcdMembers(p),
+        p.GetValue(nodesOption), p.GetValue(servicesOption), p.GetValue(chaosScale), faults.Length > 0 ? faults : Chaos.AllFaults,
+        p.GetValue(breakOption), Path.GetFullPath(p.GetValue(keepDirOption)!)), Console.Out);
+    return result.Violations == 0 ? 0 : 1;
+});
+
 root.Subcommands.Add(up);
+root.Subcommands.Add(chaos);
 root.Subcommands.Add(status);
 root.Subcommands.Add(Control("crash", "Power-cut a node now; it boots again later.", true));
 root.Subcommands.Add(Control("cut", "Cut a node's network: it loses quorum and fences itself.", true));

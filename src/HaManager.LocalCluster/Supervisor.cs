@@ -366,6 +366,30 @@ public sealed class Supervisor : IDisposable
         WriteConfig(ConfigFile.Datacenter, "fencing: hardware\n");
     }
 
+    /// <summary>The host PID of a node's daemon (<c>crm</c>, <c>lrm</c> or <c>watchdog-mux</c>), or null when it
+    /// does not run: found among the processes of the node's process group by command line.</summary>
+    public int? DaemonPid(string node, string role)
+    {
+        int? pgid;
+        lock (_gate) pgid = NodeNamed(node).Group?.Id;
+        if (pgid is null) return null;
+        string marker = role == "watchdog-mux" ? "watchdog-mux " : "HaManager.Daemon " + role;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[2], CultureInfo.InvariantCulture) != pgid) continue;
+                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(marker, StringComparison.Ordinal)) return pid;
+            }
+            catch (IOException) { }
+        }
+        return null;
+    }
+
     /// <summary>Stops every node (their services die with them).</summary>
     public void Down()
     {

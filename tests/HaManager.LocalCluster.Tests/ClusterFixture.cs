@@ -89,24 +89,8 @@ internal sealed class ClusterFixture : IDisposable
     }
 
     /// <summary>The pid of a node's daemon process (from /proc: its process group and command line).</summary>
-    public int PidOf(string node, string role)
-    {
-        int pgid = Supervisor.Nodes.First(n => n.Name == node).Group?.Id ?? throw new InvalidOperationException($"{node} is down");
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[2]) != pgid) continue;
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains("HaManager.Daemon " + role, StringComparison.Ordinal)) return pid;
-            }
-            catch (IOException) { }
-        }
-        throw new InvalidOperationException($"no {role} process on {node}");
-    }
+    public int PidOf(string node, string role) =>
+        Supervisor.DaemonPid(node, role) ?? throw new InvalidOperationException($"no {role} process on {node}");
 
     /// <summary>The host pid of a demo service's process: its pid file holds the pid as the node sees it,
     /// which inside a node's PID namespace is not the host's.</summary>

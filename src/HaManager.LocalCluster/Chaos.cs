@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Globalization;
+using HaManager.Cli;
+using HaManager.Simulator.Fuzzing;
+using Mono.Unix.Native;
+
+namespace HaManager.LocalCluster;
+
+/// <summary>What a chaos campaign runs (issue "chaos campaigns on real processes").</summary>
+/// <param name="Runs">Runs; run r uses seed <paramref name="Seed"/> + r.</param>
+/// <param name="Seed">The first run's seed.</param>
+/// <param name="Steps">Faults per run.</param>
+/// <param name="EtcdMembers">0: the directory store; else an etcd cluster of that many members.</param>
+/// <param name="Nodes">Nodes per cluster.</param>
+/// <param name="Services">Demo services per cluster.</param>
+/// <param name="TimeScale">Every HA timeout divided by this.</param>
+/// <param name="Faults">The fault kinds to draw from (<see cref="Chaos.AllFaults"/> when empty).</param>
+/// <param name="BreakFencing">Run the masters with fencing broken on purpose (the checker must catch it).</param>
+/// <param name="KeepDir">Where the folders of violating runs are kept.</param>
+public sealed record ChaosOptions(int Runs, ulong Seed, int Steps, int EtcdMembers, int Nodes, int Services, double TimeScale,
+    IReadOnlyList<string> Faults, bool BreakFencing, string KeepDir);
+
+/// <summary>A campaign's totals.</summary>
+public sealed record ChaosResult(int Runs, int Violations, int Faults);
+
+/// <summary>
+/// Seeded fault campaigns on a local cluster of real processes. Each run boots a fresh cluster, starts the demo
+/// services, injects <see cref="ChaosOptions.Steps"/> faults drawn from the seed — node crash, network cut of
+/// any node or of one that is not the master (healed a step later or at the end), SIGKILL of ha-crm, ha-lrm or watchdog-mux (the node must fence
+/// itself), a whole node frozen (SIGSTOP) shorter or longer than its lock lifetime, and operator commands
+/// through ha-manager (migrate, relocate, disable and enable) — with pauses between them, heals everything and
+/// checks, from the agents' own start/stop records and not from the manager's view: never two copies of a
+/// service at once, and every enabled service running again within the safety budget's bound.
+/// </summary>
+public static class Chaos
+{
+    /// <summary>Every fault kind.</summary>
+    public static readonly string[] AllFaults =
+        ["crash", "cut", "cut-nonmaster", "kill-crm", "kill-lrm", "kill-mux", "pause", "migrate", "relocate", "disable"];
+
+    /// <summary>Runs the campaign; its last output line is <c>chaos: R runs, V violations, F faults injected</c>.</summary>
+    public static ChaosResult Run(ChaosOptions options, TextWriter output)
+    {
+        int violations = 0, faults = 0;
+        for (int r = 0; r < options.Runs; r++)
+        {
+            ulong seed = options.Seed + (ulong)r;
+            var (violation, injected, root) = RunOne(options, seed, output);
+            faults += injected;
+            if (violation is null)
+            {
+                output.WriteLine($"chaos: run {r + 1} (seed {seed}): {injected} faults, no violation");
+                TryDelete(root);
+                continue;
+            }
+            violations++;
+            string kept = Path.Combine(options.KeepDir, $"chaos-seed-{seed.ToString(CultureInfo.InvariantCulture)}");
+            Directory.CreateDirectory(options.KeepDir);
+            TryDelete(kept);
+            Directory.Move(root, kept);
+            output.WriteLine($"chaos: run {r + 1} (seed {seed}) VIOLATION {violation} - logs and records kept in {kept}");
+        }
+        output.WriteLine($"chaos: {options.Runs} runs, {violations} violations, {faults} faults injected");
+        return new ChaosResult(options.Runs, violations, faults);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+    }
+
+    private static (string? Violation, int Faults, string Root) RunOne(ChaosOptions o, ulong seed, TextWriter output)
+    {
+        var rng = new FuzzRandom(seed);
+        string root = Directory.CreateTempSubdirectory("hamanager-chaos-").FullName;
+        var timing = ClusterTiming.For(o.TimeScale) with { Etcd = o.EtcdMembers > 0 };
+        var nodes = Enumerable.Range(1, o.Nodes).Select(i => $"node{i}").ToList();
+        var events = new List<string>();
+        var environment = new Dictionary<string, string>();
+        if (o.BreakFencing) environment["HAMANAGER_TEST_BREAK_FENCING"] = "1"; // HaManager.Daemon.BrokenFencing
+        using var supervisor = new Supervisor(root, nodes, timing, line => { lock (events) events.Add(line); }, o.EtcdMembers)
+        {
+            BootDelayHaSeconds = 120, NodeEnvironment = environment,
+        };
+        using var stop = new CancellationTokenSource();
+        var ticker = new Thread(() => { while (!stop.IsCancellationRequested) { supervisor.Tick(); Thread.Sleep(50); } }) { IsBackground = true };
+        int injected = 0;
+        try
+        {
+            supervisor.BootAll();
+            ticker.Start();
+            var services = Enumerable.Range(0, o.Services).Select(i => $"s{i}").ToList();
+            for (int i = 0; i < services.Count; i++) ClusterServices.AddDemoService(supervisor.Layout, services[i], nodes[i % nodes.Count]);
+            if (!WaitUntil(() => Running(supervisor).Count == services.Count, 60))
+                return ($"setup: not every service started within 60 s ({Describe(Running(supervisor))})", 0, root);
+
+            double lockReal = timing.Real(timing.Budget.LockLifetimeSeconds);
+            var cut = new HashSet<string>(StringComparer.Ordinal);
+            var disabled = new HashSet<string>(StringComparer.Ordinal);
+            for (int step = 0; step < o.Steps; step++)
+            {
+                // A cut heals a step later half of the time, else at the end.
+                foreach (var node in cut.Where(_ => rng.Chance(0.5)).ToList())
+                {
+                    supervisor.Heal(node);
+                    cut.Remove(node);
+                }
+                string fault = o.Faults[rng.Next(o.Faults.Count)];
+                string victim = nodes[rng.Next(nodes.Count)];
+                string sid = services[rng.Next(services.Count)];
+                string target = nodes[rng.Next(nodes.Count)];
+                int other = rng.Next(nodes.Count - 1); // drawn every step: the schedule must not depend on who is master
+                bool longPause = rng.Chance(0.5);
+                double wait = lockReal * (0.3 + rng.Next(8) / 10.0);
+                string what = Inject(supervisor, fault, victim, sid, target, other, longPause, lockReal, cut, disabled);
+                injected++;
+                output.WriteLine($"chaos: seed {seed} step {step + 1}: {what}; then {wait:0.0} s");
+                Thread.Sleep(TimeSpan.FromSeconds(wait));
+            }
+
+            foreach (var node in cut) supervisor.Heal(node);
+            // Let every consequence happen: a node that lost its lock before the heal resets within a lock lifetime,
+            // and the master recovers what it must.
+            Thread.Sleep(TimeSpan.FromSeconds(lockReal));
+            foreach (var sid in disabled) Operator(supervisor, "set", $"ocf:{sid}", "--state", "started");
+            int overlaps = Records.Overlaps(Records.Read(supervisor.Layout.Record));
+            if (overlaps > 0) return ($"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')", injected, root);
+
+            // Liveness: a node reset or crashed late boots after the boot delay, and a lock lives L.
+            double bound = timing.Real(supervisor.BootDelayHaSeconds) + 3 * lockReal + 30;
+            if (!WaitUntil(() => Running(supervisor).Count == services.Count, bound))
+                return ($"liveness: {services.Count - Running(supervisor).Count} service(s) not running {bound:0} s after the last heal "
+                    + $"({Describe(Running(supervisor))})", injected, root);
+            overlaps = Records.Overlaps(Records.Read(supervisor.Layout.Record));
+            if (overlaps > 0) return ($"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')", injected, root);
+            return (null, injected, root);
+        }
+        finally
+        {
+            stop.Cancel();
+            if (ticker.IsAlive) ticker.Join(5000);
+            supervisor.Down();
+            File.WriteAllLines(Path.Combine(root, "supervisor-events"), events);
+        }
+    }
+
+    private static string Inject(Supervisor supervisor, string fault, string victim, string sid, string target, int other, bool longPause,
+        double lockReal, HashSet<string> cut, HashSet<string> disabled)
+    {
+        switch (fault)
+        {
+            case "crash":
+                supervisor.Crash(victim);
+                return $"crash {victim}";
+            case "cut" or "cut-nonmaster":
+                // A node other than the master: its services are recovered by a master that stays (the case a
+                // broken fencing path gets wrong at once).
+                if (fault == "cut-nonmaster" && supervisor.ManagerStatusOrEmpty().MasterNode is { } master && victim == master)
+                    victim = supervisor.Nodes.Select(n => n.Name).Where(n => n != master).ElementAt(other);
+                supervisor.CutOff(victim);
+                cut.Add(victim);
+                return $"cut {victim}";
+            case "kill-crm" or "kill-lrm" or "kill-mux":
+                string role = fault == "kill-mux" ? "watchdog-mux" : fault[5..];
+                if (supervisor.DaemonPid(victim, role) is not { } pid) return $"{fault} {victim}: not running";
+                Syscall.kill(pid, Signum.SIGKILL);
+                return $"{fault} {victim} (PID {pid})";
+            case "pause":
+                // Shorter than the lock lifetime (it must carry on) or longer (it must be fenced, and find out).
+                double seconds = lockReal * (longPause ? 1.5 : 0.3);
+                supervisor.Pause(victim);
+                Thread.Sleep(TimeSpan.FromSeconds(seconds));
+                supervisor.Resume(victim);
+                return $"pause {victim} for {seconds:0.0} s";
+            case "migrate" or "relocate":
+                return $"ha-manager {fault} ocf:{sid} {target}: {Operator(supervisor, fault, $"ocf:{sid}", target)}";
+            case "disable":
+                bool enable = disabled.Contains(sid);
+                string answer = Operator(supervisor, "set", $"ocf:{sid}", "--state", enable ? "started" : "disabled");
+                if (answer == "ok") { if (enable) disabled.Remove(sid); else disabled.Add(sid); }
+                return $"ha-manager set ocf:{sid} --state {(enable ? "started" : "disabled")}: {answer}";
+            default: throw new ArgumentException($"unknown fault '{fault}' (known: {string.Join(", ", AllFaults)})");
+        }
+    }
+
+    /// <summary>Runs ha-manager against the cluster as an operator on a node that is up and connected would:
+    /// "ok" or its error.</summary>
+    private static string Operator(Supervisor supervisor, params string[] args)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        string node = supervisor.Nodes.FirstOrDefault(n => n.Power == NodePower.Up && !n.Cut && !n.Paused)?.Name ?? supervisor.Nodes[0].Name;
+        int exit = HaManagerCli.Run([.. args, "--store", supervisor.StoreAddress], stdout, stderr, node);
+        return exit == 0 ? "ok" : $"refused ({stderr.ToString().Trim().Split('\n')[0]})";
+    }
+
+    private static Dictionary<string, string> Running(Supervisor supervisor) => Records.Running(Records.Read(supervisor.Layout.Record));
+
+    private static string Describe(Dictionary<string, string> running) =>
+        running.Count == 0 ? "none running" : string.Join(", ", running.Select(kv => $"{kv.Key} on {kv.Value}"));
+
+    private static bool WaitUntil(Func<bool> condition, double seconds)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed.TotalSeconds > seconds) return false;
+            Thread.Sleep(200);
+        }
+        return true;
+    }
+}

@@ -153,17 +153,27 @@ public static class PostMortem
 
     /// <summary>Publishes the post-mortem of the last self-fence, if there is one not yet reported: logs it, then
     /// retries the store (which may not be quorate this early) every two seconds for up to ten minutes.</summary>
-    public static void PublishAfterBoot(string dir, string node, IHaStore store, IHaLog log, CancellationToken stop) => Task.Run(async () =>
+    public static void PublishAfterBoot(string dir, string node, IHaStore store, IHaLog log, CancellationToken stop)
     {
         if (Compose(dir, node) is not { } text) return;
         log.Write(LogLevel.Notice, $"post-mortem of the last self-fence: {text}");
-        var until = DateTime.UtcNow + TimeSpan.FromMinutes(10);
-        while (!stop.IsCancellationRequested && DateTime.UtcNow < until)
+        RetryInBackground(() =>
+        {
+            store.PublishPostMortem(text);
+            File.Move(MuxRecord(dir), MuxRecord(dir) + ".reported", overwrite: true);
+        }, TimeSpan.FromMinutes(10), stop);
+    }
+
+    /// <summary>Runs <paramref name="write"/> on a worker until it succeeds: every two seconds while the store
+    /// refuses (not quorate, unreachable) or a file operation fails, for at most <paramref name="patience"/>.</summary>
+    public static void RetryInBackground(Action write, TimeSpan patience, CancellationToken stop) => Task.Run(async () =>
+    {
+        var started = DateTime.UtcNow;
+        while (!stop.IsCancellationRequested && DateTime.UtcNow - started < patience)
         {
             try
             {
-                store.PublishPostMortem(text);
-                File.Move(MuxRecord(dir), MuxRecord(dir) + ".reported", overwrite: true);
+                write();
                 return;
             }
             catch (Exception e) when (e is HaEnvironmentException or IOException or UnauthorizedAccessException)

@@ -27,7 +27,8 @@ public sealed record ChaosResult(int Runs, int Violations, int Faults);
 /// Seeded fault campaigns on a local cluster of real processes. Each run boots a fresh cluster, starts the demo
 /// services, injects <see cref="ChaosOptions.Steps"/> faults drawn from the seed — node crash, network cut of
 /// any node or of one that is not the master (healed a step later or at the end), SIGKILL of ha-crm, ha-lrm or watchdog-mux (the node must fence
-/// itself), a whole node frozen (SIGSTOP) shorter or longer than its lock lifetime, and operator commands
+/// itself), a whole node frozen (SIGSTOP) shorter or longer than its lock lifetime, a killed etcd member, a store
+/// outage (etcd without quorum, or no node quorate on the directory store), and operator commands
 /// through ha-manager (migrate, relocate, disable and enable) — with pauses between them, heals everything and
 /// checks, from the agents' own start/stop records and not from the manager's view: never two copies of a
 /// service at once, and every enabled service running again within the safety budget's bound.
@@ -36,7 +37,28 @@ public static class Chaos
 {
     /// <summary>Every fault kind.</summary>
     public static readonly string[] AllFaults =
-        ["crash", "cut", "cut-nonmaster", "kill-crm", "kill-lrm", "kill-mux", "pause", "migrate", "relocate", "disable"];
+        ["crash", "cut", "cut-nonmaster", "kill-crm", "kill-lrm", "kill-mux", "pause", "migrate", "relocate", "disable",
+            "etcd-member", "store-outage"];
+
+    /// <summary>What is broken until healed: cut nodes, stopped etcd members, the whole directory store's quorum.</summary>
+    private sealed class Broken
+    {
+        public HashSet<string> Cut { get; } = new(StringComparer.Ordinal);
+        public HashSet<int> StoppedMembers { get; } = [];
+
+        public void HealCut(Supervisor supervisor, string node)
+        {
+            supervisor.Heal(node);
+            Cut.Remove(node);
+        }
+
+        public void RestartMembers(Supervisor supervisor)
+        {
+            // Every member is started before any is waited for: a quorum must be back for one to be healthy.
+            foreach (int member in StoppedMembers) supervisor.Etcd!.Restart(member, waitHealthy: false);
+            StoppedMembers.Clear();
+        }
+    }
 
     /// <summary>Runs the campaign; its last output line is <c>chaos: R runs, V violations, F faults injected</c>.</summary>
     public static ChaosResult Run(ChaosOptions options, TextWriter output)
@@ -86,6 +108,11 @@ public static class Chaos
         using var stop = new CancellationTokenSource();
         var ticker = new Thread(() => { while (!stop.IsCancellationRequested) { supervisor.Tick(); Thread.Sleep(50); } }) { IsBackground = true };
         int injected = 0;
+        // Ctrl-C or SIGTERM ends the campaign without leaving node processes behind.
+        void Interrupted(object? sender, EventArgs e) => supervisor.Down();
+        void CtrlC(object? sender, ConsoleCancelEventArgs e) => supervisor.Down();
+        AppDomain.CurrentDomain.ProcessExit += Interrupted;
+        Console.CancelKeyPress += CtrlC;
         try
         {
             supervisor.BootAll();
@@ -96,16 +123,13 @@ public static class Chaos
                 return ($"setup: not every service started within 60 s ({Describe(Running(supervisor))})", 0, root);
 
             double lockReal = timing.Real(timing.Budget.LockLifetimeSeconds);
-            var cut = new HashSet<string>(StringComparer.Ordinal);
+            var broken = new Broken();
             var disabled = new HashSet<string>(StringComparer.Ordinal);
             for (int step = 0; step < o.Steps; step++)
             {
-                // A cut heals a step later half of the time, else at the end.
-                foreach (var node in cut.Where(_ => rng.Chance(0.5)).ToList())
-                {
-                    supervisor.Heal(node);
-                    cut.Remove(node);
-                }
+                // A cut or a store outage heals a step later half of the time, else at the end.
+                foreach (var node in broken.Cut.Where(_ => rng.Chance(0.5)).ToList()) broken.HealCut(supervisor, node);
+                if (rng.Chance(0.5)) broken.RestartMembers(supervisor);
                 string fault = o.Faults[rng.Next(o.Faults.Count)];
                 string victim = nodes[rng.Next(nodes.Count)];
                 string sid = services[rng.Next(services.Count)];
@@ -113,13 +137,15 @@ public static class Chaos
                 int other = rng.Next(nodes.Count - 1); // drawn every step: the schedule must not depend on who is master
                 bool longPause = rng.Chance(0.5);
                 double wait = lockReal * (0.3 + rng.Next(8) / 10.0);
-                string what = Inject(supervisor, fault, victim, sid, target, other, longPause, lockReal, cut, disabled);
+                int member = rng.Next(Math.Max(1, o.EtcdMembers));
+                string what = Inject(supervisor, fault, victim, sid, target, other, longPause, member, lockReal, broken, disabled);
                 injected++;
                 output.WriteLine($"chaos: seed {seed} step {step + 1}: {what}; then {wait:0.0} s");
                 Thread.Sleep(TimeSpan.FromSeconds(wait));
             }
 
-            foreach (var node in cut) supervisor.Heal(node);
+            foreach (var node in broken.Cut.ToList()) broken.HealCut(supervisor, node);
+            broken.RestartMembers(supervisor);
             // Let every consequence happen: a node that lost its lock before the heal resets within a lock lifetime,
             // and the master recovers what it must.
             Thread.Sleep(TimeSpan.FromSeconds(lockReal));
@@ -138,6 +164,8 @@ public static class Chaos
         }
         finally
         {
+            AppDomain.CurrentDomain.ProcessExit -= Interrupted;
+            Console.CancelKeyPress -= CtrlC;
             stop.Cancel();
             if (ticker.IsAlive) ticker.Join(5000);
             supervisor.Down();
@@ -146,7 +174,7 @@ public static class Chaos
     }
 
     private static string Inject(Supervisor supervisor, string fault, string victim, string sid, string target, int other, bool longPause,
-        double lockReal, HashSet<string> cut, HashSet<string> disabled)
+        int member, double lockReal, Broken broken, HashSet<string> disabled)
     {
         switch (fault)
         {
@@ -159,8 +187,31 @@ public static class Chaos
                 if (fault == "cut-nonmaster" && supervisor.ManagerStatusOrEmpty().MasterNode is { } master && victim == master)
                     victim = supervisor.Nodes.Select(n => n.Name).Where(n => n != master).ElementAt(other);
                 supervisor.CutOff(victim);
-                cut.Add(victim);
+                broken.Cut.Add(victim);
                 return $"cut {victim}";
+            case "etcd-member":
+                if (supervisor.Etcd is not { } etcd) return "etcd-member: not on this store";
+                supervisor.Etcd.Kill(member);
+                broken.StoppedMembers.Add(member);
+                return $"kill etcd member {member}";
+            case "store-outage":
+                // No store for anyone: on etcd a majority of members gone, on the directory store every node
+                // without quorum. Every node holding services must fence itself.
+                if (supervisor.Etcd is { } cluster)
+                {
+                    for (int i = 0; i < cluster.ClientUrls.Count / 2 + 1; i++)
+                    {
+                        cluster.Kill((member + i) % cluster.ClientUrls.Count);
+                        broken.StoppedMembers.Add((member + i) % cluster.ClientUrls.Count);
+                    }
+                    return $"store outage: etcd quorum lost ({string.Join(", ", broken.StoppedMembers.Order())} down)";
+                }
+                foreach (var node in supervisor.Nodes.Select(n => n.Name))
+                {
+                    supervisor.CutOff(node);
+                    broken.Cut.Add(node);
+                }
+                return "store outage: no node quorate";
             case "kill-crm" or "kill-lrm" or "kill-mux":
                 string role = fault == "kill-mux" ? "watchdog-mux" : fault[5..];
                 if (supervisor.DaemonPid(victim, role) is not { } pid) return $"{fault} {victim}: not running";

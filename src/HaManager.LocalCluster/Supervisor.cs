@@ -188,8 +188,10 @@ public sealed class Supervisor : IDisposable
         string dir = _layout.Node(node.Name);
         string device = _layout.Device(node.Name);
         File.WriteAllText(device, "");
-        // A boot starts with an empty /run: no socket, no "watchdog active" marker of the last life.
+        // A boot starts with an empty /run: no socket, no "watchdog active" marker, no service pid files of the
+        // last life (a stale pid reused by a process of the new life would make a stopped service look running).
         File.Delete(_layout.MuxSocket(node.Name));
+        if (Directory.Exists(Path.Combine(_layout.ServiceState, node.Name))) Directory.Delete(Path.Combine(_layout.ServiceState, node.Name), recursive: true);
         if (Directory.Exists(_layout.ActiveMarker(node.Name))) Directory.Delete(_layout.ActiveMarker(node.Name), recursive: true);
         string tool = ClusterLayout.ToolDir;
         string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";

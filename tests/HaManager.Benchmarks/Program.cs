@@ -172,6 +172,18 @@ if (only is not null && "etcd".Contains(only, StringComparison.OrdinalIgnoreCase
 if (only is not null && "failover".Contains(only, StringComparison.OrdinalIgnoreCase))
     foreach (var figure in FailoverBench.Run(quick)) Report(figure);
 
+// Chaos campaigns on real processes: how many faults a minute a campaign injects, checks included.
+if (only is not null && "chaos".Contains(only, StringComparison.OrdinalIgnoreCase))
+    foreach (int etcd in new[] { 0, 3 })
+    {
+        var clock = Stopwatch.StartNew();
+        var result = HaManager.LocalCluster.Chaos.Run(new HaManager.LocalCluster.ChaosOptions(quick ? 1 : 3, 1, 10, etcd, 3, 3, 10,
+            HaManager.LocalCluster.Chaos.AllFaults, false, Path.Combine(Path.GetTempPath(), "hamanager-chaos-bench")), TextWriter.Null);
+        double perFault = clock.Elapsed.TotalMilliseconds / Math.Max(1, result.Faults);
+        Report(new Figure($"chaos campaign, {(etcd > 0 ? "etcd" : "directory store")}, time scale 10, whole runs", $"{result.Runs} runs × 10 faults",
+            perFault, 0, $"{60000 / perFault:0.0} faults per minute, {result.Violations} violations"));
+    }
+
 Console.WriteLine($"Machine: {MachineDescription()}; .NET {Environment.Version}; {(quick ? "--quick" : "full")} run");
 Console.WriteLine();
 Console.WriteLine("| benchmark | size | median | allocated per op |");

@@ -151,3 +151,34 @@ public class FailoverTests
         c.WaitFor("the detached service died with its node", () => !ClusterFixture.IsAlive(pid), 5);
     }
 }
+
+/// <summary>
+/// Goal: a node that boots without quorum (its network still cut, the store read-only) starts its daemons
+/// anyway and waits for quorum, instead of exiting at start — a chaos campaign found nodes left without HA
+/// after such a boot. Method: crash a node, keep it cut while it boots, check its daemons run; heal it and
+/// check it publishes its version and runs a service again.
+/// </summary>
+public class BootWithoutQuorumTests
+{
+    [Test]
+    public void A_node_booting_without_quorum_waits_for_it_instead_of_exiting()
+    {
+        using var c = new ClusterFixture(bootDelayHaSeconds: 20);
+        c.AddService("b", "node2"); // a master only elects itself with a service to manage
+        c.WaitFor("a master", () => c.ManagerStatus().MasterNode is not null, 30);
+        c.Supervisor.CutOff("node1");
+        c.Supervisor.Crash("node1");
+        string version = Path.Combine(c.Layout.Store, "nodes", "node1", "version");
+        File.Delete(version);
+        c.WaitFor("node1 boots again, still cut", () => c.Records().Count(r => r.What == "boot" && r.Node == "node1") == 2, 20);
+        Thread.Sleep(3000);
+        Assert.That(c.Supervisor.DaemonPid("node1", "lrm"), Is.Not.Null, "ha-lrm runs without quorum\n" + c.Story());
+        Assert.That(c.Supervisor.DaemonPid("node1", "crm"), Is.Not.Null, "ha-crm runs without quorum\n" + c.Story());
+        Assert.That(File.Exists(version), Is.False, "nothing written without quorum");
+
+        c.Supervisor.Heal("node1");
+        c.WaitFor("node1 publishes its version once quorate", () => File.Exists(version), 15);
+        c.AddService("a", "node1");
+        c.WaitFor("a service runs on node1", () => c.Running().GetValueOrDefault("a") == "node1", 30);
+    }
+}

@@ -113,9 +113,9 @@ public sealed class NodeStatusTracker
     public bool IsOfflineDelayed(string node, long? delay = null)
     {
         if (Get(node) == NodeState.Online) return false;
+        if (delay is null && Hardware.ConfirmedBy(node) is not null) return true; // Confirmed off: nothing to wait for.
         // A node that has not re-armed may be running services without watchdog: it is never declared
         // dead by timeout; its services wait for it to rejoin (and re-arm) instead of being fenced.
-        if (delay is null && Hardware.ConfirmedBy(node) is not null) return true; // Confirmed off: nothing to wait for.
         if (IsUnprotected(node)) return false;
         long now = _node.Clock.MonotonicSeconds;
         if (!_lastOnline.TryGetValue(node, out long last))

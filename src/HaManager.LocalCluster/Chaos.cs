@@ -94,7 +94,6 @@ public static class Chaos
 
     private static (string? Violation, int Faults, string Root) RunOne(ChaosOptions o, ulong seed, TextWriter output)
     {
-        var rng = new FuzzRandom(seed);
         string root = Directory.CreateTempSubdirectory("hamanager-chaos-").FullName;
         var timing = ClusterTiming.For(o.TimeScale) with { Etcd = o.EtcdMembers > 0 };
         var nodes = Enumerable.Range(1, o.Nodes).Select(i => $"node{i}").ToList();
@@ -125,22 +124,15 @@ public static class Chaos
             double lockReal = timing.Real(timing.Budget.LockLifetimeSeconds);
             var broken = new Broken();
             var disabled = new HashSet<string>(StringComparer.Ordinal);
-            for (int step = 0; step < o.Steps; step++)
+            foreach (var (step, index) in Schedule(o, seed).Select((s, i) => (s, i)))
             {
                 // A cut or a store outage heals a step later half of the time, else at the end.
-                foreach (var node in broken.Cut.Where(_ => rng.Chance(0.5)).ToList()) broken.HealCut(supervisor, node);
-                if (rng.Chance(0.5)) broken.RestartMembers(supervisor);
-                string fault = o.Faults[rng.Next(o.Faults.Count)];
-                string victim = nodes[rng.Next(nodes.Count)];
-                string sid = services[rng.Next(services.Count)];
-                string target = nodes[rng.Next(nodes.Count)];
-                int other = rng.Next(nodes.Count - 1); // drawn every step: the schedule must not depend on who is master
-                bool longPause = rng.Chance(0.5);
-                double wait = lockReal * (0.3 + rng.Next(8) / 10.0);
-                int member = rng.Next(Math.Max(1, o.EtcdMembers));
-                string what = Inject(supervisor, fault, victim, sid, target, other, longPause, member, lockReal, broken, disabled);
+                foreach (var node in nodes.Where((n, i) => step.HealNode[i] && broken.Cut.Contains(n)).ToList()) broken.HealCut(supervisor, node);
+                if (step.RestartMembers) broken.RestartMembers(supervisor);
+                double wait = lockReal * step.WaitLockLifetimes;
+                string what = Inject(supervisor, step, lockReal, broken, disabled);
                 injected++;
-                output.WriteLine($"chaos: seed {seed} step {step + 1}: {what}; then {wait:0.0} s");
+                output.WriteLine($"chaos: seed {seed} step {index + 1}: {what}; then {wait:0.0} s");
                 Thread.Sleep(TimeSpan.FromSeconds(wait));
             }
 
@@ -173,9 +165,30 @@ public static class Chaos
         }
     }
 
-    private static string Inject(Supervisor supervisor, string fault, string victim, string sid, string target, int other, bool longPause,
-        int member, double lockReal, Broken broken, HashSet<string> disabled)
+    /// <summary>One step of a schedule: every value drawn whether the fault uses it or not, so that a seed names the
+    /// same schedule whatever the cluster does (who is master, which nodes are cut).</summary>
+    public sealed record Step(string Fault, string Victim, string Sid, string Target, int Other, bool LongPause, int Member,
+        double WaitLockLifetimes, IReadOnlyList<bool> HealNode, bool RestartMembers);
+
+    /// <summary>The fault schedule of a run: a pure function of the options and the seed.</summary>
+    public static IReadOnlyList<Step> Schedule(ChaosOptions o, ulong seed)
     {
+        var rng = new FuzzRandom(seed);
+        var steps = new List<Step>();
+        for (int i = 0; i < o.Steps; i++)
+        {
+            var heal = Enumerable.Range(0, o.Nodes).Select(_ => rng.Chance(0.5)).ToList();
+            bool restart = rng.Chance(0.5);
+            steps.Add(new Step(o.Faults[rng.Next(o.Faults.Count)], $"node{rng.Next(o.Nodes) + 1}", $"s{rng.Next(o.Services)}",
+                $"node{rng.Next(o.Nodes) + 1}", rng.Next(o.Nodes - 1), rng.Chance(0.5), rng.Next(Math.Max(1, o.EtcdMembers)),
+                0.3 + rng.Next(8) / 10.0, heal, restart));
+        }
+        return steps;
+    }
+
+    private static string Inject(Supervisor supervisor, Step step, double lockReal, Broken broken, HashSet<string> disabled)
+    {
+        var (fault, victim, sid, target, other, longPause, member) = (step.Fault, step.Victim, step.Sid, step.Target, step.Other, step.LongPause, step.Member);
         switch (fault)
         {
             case "crash":

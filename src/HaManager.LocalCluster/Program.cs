@@ -102,6 +102,7 @@ var faultsOption = new Option<string>("--faults")
     DefaultValueFactory = _ => string.Join(",", Chaos.AllFaults),
 };
 var breakOption = new Option<bool>("--break-fencing") { Description = "Break the masters' fencing on purpose: the checker must report violations." };
+var dryRunOption = new Option<bool>("--dry-run") { Description = "Print each run's fault schedule and run nothing." };
 var keepDirOption = new Option<string>("--keep-dir") { Description = "Where violating runs are kept (default ./chaos-failures).", DefaultValueFactory = _ => "chaos-failures" };
 runsOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 10000) r.AddError("--runs must be from 1 to 10000"); });
 stepsOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) r.AddError("--steps must be from 1 to 1000"); });
@@ -114,13 +115,22 @@ faultsOption.Validators.Add(r =>
 });
 var chaos = new Command("chaos", "Seeded fault campaigns on fresh local clusters, checked from the agents' own records; "
     + "last line: 'chaos: R runs, V violations, F faults injected'.")
-    { runsOption, seedOption, stepsOption, storeOption, nodesOption, servicesOption, chaosScale, faultsOption, breakOption, keepDirOption };
+    { runsOption, seedOption, stepsOption, storeOption, nodesOption, servicesOption, chaosScale, faultsOption, breakOption, keepDirOption, dryRunOption };
 chaos.SetAction(p =>
 {
     var faults = p.GetValue(faultsOption)!.Split(',', StringSplitOptions.RemoveEmptyEntries);
-    var result = Chaos.Run(new ChaosOptions(p.GetValue(runsOption), p.GetValue(seedOption), p.GetValue(stepsOption), EtcdMembers(p),
+    var options = new ChaosOptions(p.GetValue(runsOption), p.GetValue(seedOption), p.GetValue(stepsOption), EtcdMembers(p),
         p.GetValue(nodesOption), p.GetValue(servicesOption), p.GetValue(chaosScale), faults.Length > 0 ? faults : Chaos.AllFaults,
-        p.GetValue(breakOption), Path.GetFullPath(p.GetValue(keepDirOption)!)), Console.Out);
+        p.GetValue(breakOption), Path.GetFullPath(p.GetValue(keepDirOption)!));
+    if (p.GetValue(dryRunOption))
+    {
+        for (int r = 0; r < options.Runs; r++)
+            foreach (var (step, i) in Chaos.Schedule(options, options.Seed + (ulong)r).Select((s, i) => (s, i)))
+                Console.WriteLine($"seed {options.Seed + (ulong)r} step {i + 1}: {step.Fault} {step.Victim} (service s{step.Sid[1..]}, "
+                    + $"target {step.Target}), then {step.WaitLockLifetimes:0.0} lock lifetimes");
+        return 0;
+    }
+    var result = Chaos.Run(options, Console.Out);
     return result.Violations == 0 ? 0 : 1;
 });
 

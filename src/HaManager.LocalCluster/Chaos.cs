@@ -141,7 +141,10 @@ public static class Chaos
             // Let every consequence happen: a node that lost its lock before the heal resets within a lock lifetime,
             // and the master recovers what it must.
             Thread.Sleep(TimeSpan.FromSeconds(lockReal));
-            foreach (var sid in disabled) Operator(supervisor, "set", $"ocf:{sid}", "--state", "started");
+            // The operator enables what they disabled; the store may take a moment to be writable again.
+            foreach (var sid in disabled)
+                if (!WaitUntil(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started") == "ok", 60))
+                    return ($"setup: could not enable ocf:{sid} again within 60 s", injected, root);
             int overlaps = Records.Overlaps(Records.Read(supervisor.Layout.Record));
             if (overlaps > 0) return ($"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')", injected, root);
 

@@ -157,29 +157,10 @@ public static class PostMortem
     {
         if (Compose(dir, node) is not { } text) return;
         log.Write(LogLevel.Notice, $"post-mortem of the last self-fence: {text}");
-        RetryInBackground(() =>
+        StoreWrites.RetryInBackground(() =>
         {
             store.PublishPostMortem(text);
             File.Move(MuxRecord(dir), MuxRecord(dir) + ".reported", overwrite: true);
         }, TimeSpan.FromMinutes(10), stop);
     }
-
-    /// <summary>Runs <paramref name="write"/> on a worker until it succeeds: every two seconds while the store
-    /// refuses (not quorate, unreachable) or a file operation fails, for at most <paramref name="patience"/>.</summary>
-    public static void RetryInBackground(Action write, TimeSpan patience, CancellationToken stop) => Task.Run(async () =>
-    {
-        var started = DateTime.UtcNow;
-        while (!stop.IsCancellationRequested && DateTime.UtcNow - started < patience)
-        {
-            try
-            {
-                write();
-                return;
-            }
-            catch (Exception e) when (e is HaEnvironmentException or IOException or UnauthorizedAccessException)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-    }, stop);
 }

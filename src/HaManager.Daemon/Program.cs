@@ -86,7 +86,7 @@ var membership = new RecordingMembership(store, events);
 using var stopping = new CancellationTokenSource();
 // The version is published once the store takes writes: a node that boots without quorum (or before etcd is
 // reachable) must start anyway and wait for quorum in its state machine, not exit (found by a chaos campaign).
-PostMortem.RetryInBackground(() => store.PublishVersion(typeof(NodeConfig).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"),
+StoreWrites.RetryInBackground(() => store.PublishVersion(typeof(NodeConfig).Assembly.GetName().Version?.ToString(3) ?? "0.0.0"),
     TimeSpan.MaxValue, stopping.Token);
 HostedMachine machine;
 // What wakes the loop before its round is due: a finished job (LRM), a change in etcd the daemon must act on.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using HaManager.Cli;
 using HaManager.Simulator.Fuzzing;
@@ -118,8 +117,8 @@ public static class Chaos
             ticker.Start();
             var services = Enumerable.Range(0, o.Services).Select(i => $"s{i}").ToList();
             for (int i = 0; i < services.Count; i++) ClusterServices.AddDemoService(supervisor.Layout, services[i], nodes[i % nodes.Count]);
-            if (!WaitUntil(() => Running(supervisor).Count == services.Count, 60))
-                return ($"setup: not every service started within 60 s ({Describe(Running(supervisor))})", 0, root);
+            if (!Demo.WaitUntil(() => supervisor.Running().Count == services.Count, TimeSpan.FromSeconds(60)))
+                return ($"setup: not every service started within 60 s ({Demo.Describe(supervisor.Running())})", 0, root);
 
             double lockReal = timing.Real(timing.Budget.LockLifetimeSeconds);
             var broken = new Broken();
@@ -143,19 +142,18 @@ public static class Chaos
             Thread.Sleep(TimeSpan.FromSeconds(lockReal));
             // The operator enables what they disabled; the store may take a moment to be writable again.
             foreach (var sid in disabled)
-                if (!WaitUntil(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started") == "ok", 60))
+                if (!Demo.WaitUntil(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started") == "ok", TimeSpan.FromSeconds(60)))
                     return ($"setup: could not enable ocf:{sid} again within 60 s", injected, root);
-            int overlaps = Records.Overlaps(Records.Read(supervisor.Layout.Record));
-            if (overlaps > 0) return ($"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')", injected, root);
+            string? DoubleRuns() => Records.Overlaps(Records.Read(supervisor.Layout.Record)) is > 0 and var overlaps
+                ? $"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')" : null;
+            if (DoubleRuns() is { } early) return (early, injected, root);
 
             // Liveness: a node reset or crashed late boots after the boot delay, and a lock lives L.
             double bound = timing.Real(supervisor.BootDelayHaSeconds) + 3 * lockReal + 30;
-            if (!WaitUntil(() => Running(supervisor).Count == services.Count, bound))
-                return ($"liveness: {services.Count - Running(supervisor).Count} service(s) not running {bound:0} s after the last heal "
-                    + $"({Describe(Running(supervisor))})", injected, root);
-            overlaps = Records.Overlaps(Records.Read(supervisor.Layout.Record));
-            if (overlaps > 0) return ($"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')", injected, root);
-            return (null, injected, root);
+            if (!Demo.WaitUntil(() => supervisor.Running().Count == services.Count, TimeSpan.FromSeconds(bound)))
+                return ($"liveness: {services.Count - supervisor.Running().Count} service(s) not running {bound:0} s after the last heal "
+                    + $"({Demo.Describe(supervisor.Running())})", injected, root);
+            return (DoubleRuns(), injected, root);
         }
         finally
         {
@@ -259,21 +257,5 @@ public static class Chaos
         string node = supervisor.Nodes.FirstOrDefault(n => n.Power == NodePower.Up && !n.Cut && !n.Paused)?.Name ?? supervisor.Nodes[0].Name;
         int exit = HaManagerCli.Run([.. args, "--store", supervisor.StoreAddress], stdout, stderr, node);
         return exit == 0 ? "ok" : $"refused ({stderr.ToString().Trim().Split('\n')[0]})";
-    }
-
-    private static Dictionary<string, string> Running(Supervisor supervisor) => Records.Running(Records.Read(supervisor.Layout.Record));
-
-    private static string Describe(Dictionary<string, string> running) =>
-        running.Count == 0 ? "none running" : string.Join(", ", running.Select(kv => $"{kv.Key} on {kv.Value}"));
-
-    private static bool WaitUntil(Func<bool> condition, double seconds)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed.TotalSeconds > seconds) return false;
-            Thread.Sleep(200);
-        }
-        return true;
     }
 }

@@ -48,10 +48,10 @@ public static class Demo
             }
             Say($"added ocf:svc1, ocf:svc2 on {nodes[0]} and ocf:svc3 on {nodes[1 % nodeCount]}");
 
-            var allStarted = WaitUntil(() => Records.Running(Records.Read(supervisor.Layout.Record)).Count == placement.Length,
+            var allStarted = WaitUntil(() => supervisor.Running().Count == placement.Length,
                 TimeSpan.FromSeconds(60 + timing.Real(budget.LockLifetimeSeconds)));
             if (!allStarted) throw new DemoFailed("the services did not all start");
-            Say("all services running: " + Describe(Records.Running(Records.Read(supervisor.Layout.Record))));
+            Say("all services running: " + Describe(supervisor.Running()));
 
             string victim = nodes[0];
             var affected = placement.Where(p => p.Node == victim).Select(p => p.Name).ToList();
@@ -60,13 +60,13 @@ public static class Demo
 
             var deadline = TimeSpan.FromSeconds(30 + 3 * timing.Real(budget.LockLifetimeSeconds + budget.FenceDelaySeconds));
             var recoveryClock = Stopwatch.StartNew();
-            bool Recovered() => affected.All(s => Records.Running(Records.Read(supervisor.Layout.Record)).GetValueOrDefault(s) is { } n && n != victim);
+            bool Recovered() => affected.All(s => supervisor.Running().GetValueOrDefault(s) is { } n && n != victim);
             string last = "";
             double lastShown = -100;
             while (!Recovered() && recoveryClock.Elapsed < deadline)
             {
                 // A line when something changed, and otherwise every ten seconds to show it is alive.
-                string now = $"{Describe(Records.Running(Records.Read(supervisor.Layout.Record)))}; manager: {ManagerView(supervisor.Observer)}";
+                string now = $"{Describe(supervisor.Running())}; manager: {ManagerView(supervisor.Observer)}";
                 if (now != last || recoveryClock.Elapsed.TotalSeconds - lastShown >= 10)
                 {
                     Say($"+{recoveryClock.Elapsed.TotalSeconds:F0}s since the crash: {now}");
@@ -134,7 +134,8 @@ public static class Demo
 
     private static string F(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 
-    private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
+    /// <summary>Polls <paramref name="condition"/> every 200 ms; false when <paramref name="timeout"/> passed first.</summary>
+    internal static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
@@ -145,7 +146,8 @@ public static class Demo
         return true;
     }
 
-    private static string Describe(Dictionary<string, string> running) =>
+    /// <summary>Where the services run, for a person.</summary>
+    internal static string Describe(Dictionary<string, string> running) =>
         running.Count == 0 ? "nothing runs" : string.Join(", ", running.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"ocf:{kv.Key} on {kv.Value}"));
 
     /// <summary>The master's view, for the live status: each service's state and node.</summary>

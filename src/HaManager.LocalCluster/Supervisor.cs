@@ -368,6 +368,9 @@ public sealed class Supervisor : IDisposable
         WriteConfig(ConfigFile.Datacenter, "fencing: hardware\n");
     }
 
+    /// <summary>Per service, the node it runs on now, from the agents' own start/stop records and the power records.</summary>
+    public Dictionary<string, string> Running() => Records.Running(Records.Read(_layout.Record));
+
     /// <summary>The host PID of a node's daemon (<c>crm</c>, <c>lrm</c> or <c>watchdog-mux</c>), or null when it
     /// does not run: found among the processes of the node's process group by command line.</summary>
     public int? DaemonPid(string node, string role)

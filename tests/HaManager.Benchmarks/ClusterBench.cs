@@ -45,7 +45,7 @@ public static class ClusterBench
             ticker.Start();
             for (int i = 1; i <= 100; i++) ClusterServices.AddDemoService(supervisor.Layout, $"s{i}", "node1");
             var clock = Stopwatch.StartNew();
-            while (Records.Running(Records.Read(supervisor.Layout.Record)).Count < 100)
+            while (supervisor.Running().Count < 100)
             {
                 if (clock.Elapsed > TimeSpan.FromMinutes(5)) throw new InvalidOperationException("100 services did not start");
                 Thread.Sleep(500);

@@ -51,7 +51,6 @@ public static class FailoverBench
             if (setup.Hardware) supervisor.EnableHardwareFencing();
             supervisor.BootAll();
             ticker.Start();
-            Dictionary<string, string> Running() => Records.Running(Records.Read(supervisor.Layout.Record));
             void WaitUntil(string what, Func<bool> condition, double seconds)
             {
                 var clock = Stopwatch.StartNew();
@@ -64,7 +63,7 @@ public static class FailoverBench
 
             var add = Stopwatch.StartNew();
             ClusterServices.AddDemoService(supervisor.Layout, "first", "node1");
-            WaitUntil("the first service runs", () => Running().ContainsKey("first"), 120);
+            WaitUntil("the first service runs", () => supervisor.Running().ContainsKey("first"), 120);
             double addSeconds = add.Elapsed.TotalSeconds;
             WaitUntil("a master", () => ReadMaster(supervisor) is not null, 60);
             string master = ReadMaster(supervisor)!;
@@ -72,16 +71,16 @@ public static class FailoverBench
 
             var second = Stopwatch.StartNew();
             ClusterServices.AddDemoService(supervisor.Layout, "a", victim);
-            WaitUntil("ocf:a runs", () => Running().ContainsKey("a"), 60);
+            WaitUntil("ocf:a runs", () => supervisor.Running().ContainsKey("a"), 60);
             double addRunning = second.Elapsed.TotalSeconds;
             ClusterServices.AddDemoService(supervisor.Layout, "b", victim);
-            WaitUntil("ocf:b runs", () => Running().ContainsKey("b"), 60);
+            WaitUntil("ocf:b runs", () => supervisor.Running().ContainsKey("b"), 60);
             Thread.Sleep(2000);
 
             long crashMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             supervisor.Crash(victim);
             var budget = supervisor.Timing.Budget;
-            WaitUntil("both services run elsewhere", () => Running() is var r && r.GetValueOrDefault("a") is { } na && na != victim
+            WaitUntil("both services run elsewhere", () => supervisor.Running() is var r && r.GetValueOrDefault("a") is { } na && na != victim
                 && r.GetValueOrDefault("b") is { } nb && nb != victim, 3 * budget.LockLifetimeSeconds + 60);
             var starts = Records.Read(supervisor.Layout.Record).Where(l => l.What == "start" && l.Ms > crashMs).ToList();
             double recovery = (starts.Max(l => l.Ms) - crashMs) / 1000.0;

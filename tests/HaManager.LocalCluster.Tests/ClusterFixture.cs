@@ -53,7 +53,7 @@ internal sealed class ClusterFixture : IDisposable
 
     public List<RecordLine> Records() => LocalCluster.Records.Read(Layout.Record);
 
-    public Dictionary<string, string> Running() => LocalCluster.Records.Running(Records());
+    public Dictionary<string, string> Running() => Supervisor.Running();
 
     public ManagerStatus ManagerStatus() => Supervisor.ManagerStatusOrEmpty();
 

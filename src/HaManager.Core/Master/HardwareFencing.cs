@@ -29,12 +29,13 @@ public sealed class HardwareFencing(HaNode node)
     private string? _configText;
     private FenceConfig? _config;
 
-    /// <summary>Round start: takes the mode and fence.cfg (re-parsed only when changed) and the finished
-    /// fence levels. A fence.cfg that does not parse is reported and fences nothing.</summary>
-    public void Refresh(FencingMode mode)
+    /// <summary>Round start: takes the mode, the finished fence levels and — only when some node is not online,
+    /// the one time devices matter — fence.cfg (re-parsed only when changed). A fence.cfg that does not parse is
+    /// reported and fences nothing.</summary>
+    public void Refresh(FencingMode mode, bool anyNodeDown)
     {
         _mode = node.Fencing is null ? FencingMode.Watchdog : mode;
-        if (_mode != FencingMode.Watchdog) LoadConfig();
+        if (_mode != FencingMode.Watchdog && anyNodeDown) LoadConfig();
         foreach (var outcome in node.Fencing?.CollectFinished() ?? [])
         {
             if (!_attempts.TryGetValue(outcome.Node, out var attempt) || !attempt.Running || attempt.Level != outcome.Level) continue;

@@ -95,7 +95,7 @@ public sealed partial class Manager
 
         var settings = _node.Store.GetDatacenterSettings();
         _crs = Scheduling.CrsSettings.From(settings);
-        _ns.Hardware.Refresh(FencingModes.Parse(settings.FencingMode));
+        _ns.Hardware.Refresh(FencingModes.Parse(settings.FencingMode), _ns.States.Values.Any(s => s is not (NodeState.Online or NodeState.Maintenance)));
         if (_crs.Mode != _schedulerMode)
         {
             _log.Write(LogLevel.Info, $"switching scheduler mode from '{_schedulerMode}' to '{_crs.Mode}'");

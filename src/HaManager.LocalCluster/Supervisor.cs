@@ -45,6 +45,7 @@ public sealed class Supervisor : IDisposable
         public bool Paused { get; set; }
         public Process? Group { get; set; }
         public long DeviceLength { get; set; }
+        public bool Armed { get; set; }
         public long LastFedMs { get; set; }
         public long BootAtMs { get; set; }
         public int Boots { get; set; }
@@ -223,6 +224,7 @@ public sealed class Supervisor : IDisposable
         node.Power = NodePower.Up;
         node.Boots++;
         node.DeviceLength = 0;
+        node.Armed = false;
         node.LastFedMs = NowMs;
         if (!node.Cut) SetOnline(node.Name, true);
         Record($"boot {node.Name}");
@@ -257,14 +259,20 @@ public sealed class Supervisor : IDisposable
                 if (node.Power == NodePower.Up)
                 {
                     long length = new FileInfo(_layout.Device(node.Name)).Length;
+                    // Like a hardware watchdog, the device counts down only once in use: from watchdog-mux's first
+                    // feed or its first client (a start slowed by a busy machine is no reason to reset, and a
+                    // client that dies before the first feed must still end in a reset).
+                    if (!node.Armed && (length > 0 || Directory.Exists(_layout.ActiveMarker(node.Name))))
+                    {
+                        node.Armed = true;
+                        node.LastFedMs = Math.Max(node.LastFedMs, now);
+                    }
                     if (length > node.DeviceLength)
                     {
                         node.DeviceLength = length;
                         node.LastFedMs = Math.Max(node.LastFedMs, now);
                     }
-                    // Like a hardware watchdog, the device counts down only once opened: from watchdog-mux's
-                    // first feed (a start slowed by a busy machine is no reason to reset).
-                    else if (node.DeviceLength > 0 && now - node.LastFedMs > _timing.DeviceRealSeconds * 1000L) PowerCut(node, "reset");
+                    else if (node.Armed && now - node.LastFedMs > _timing.DeviceRealSeconds * 1000L) PowerCut(node, "reset");
                 }
                 else if (node.BootAtMs > 0 && now >= node.BootAtMs) Boot(node);
             }

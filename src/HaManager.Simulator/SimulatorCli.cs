@@ -23,7 +23,7 @@ public static class ExitCode
 }
 
 /// <summary>The <c>ha-simulator</c> command line (System.CommandLine): <c>run</c>, <c>test</c>, <c>rules</c>,
-/// <c>fuzz</c> and <c>help</c>. Every error is one line on stderr with a documented exit code.</summary>
+/// <c>fuzz</c>, <c>serve</c> and <c>help</c>. Every error is one line on stderr with a documented exit code.</summary>
 public static class SimulatorCli
 {
     private const string ExitCodes = """
@@ -113,6 +113,18 @@ public static class SimulatorCli
         fuzz.SetAction(p => Fuzz(p.GetValue(seeds), p.GetResult(start) is null ? 1 : p.GetValue(start), Given(nodeCount, p),
             Given(services, p), Given(steps, p), p.GetValue(output) ?? "fuzz-failures", !p.GetValue(quiet), stdout, stderr));
 
+        var serveScenario = new Argument<string?>("scenario")
+        {
+            Description = "A scenario directory or YAML file to start with (default: three nodes, six services).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var port = Number("--port", "TCP port (default 8080; 0 picks a free one).", 0, 65535);
+        var listen = new Option<string>("--listen") { Description = "Address to listen on (default 127.0.0.1: this machine only)." };
+        var serve = new Command("serve", "The interactive simulator in the browser: nodes, services, rules, the log and a timeline.")
+            { serveScenario, port, listen };
+        serve.SetAction(p => Serve(p.GetValue(serveScenario), p.GetResult(port) is null ? 8080 : p.GetValue(port),
+            p.GetValue(listen) ?? "127.0.0.1", stdout, stderr));
+
         var topic = new Argument<string?>("command") { Description = "Show the help of this command.", Arity = ArgumentArity.ZeroOrOne };
         var help = new Command("help", "Show help (of a command).") { topic };
         help.SetAction(p =>
@@ -128,6 +140,7 @@ public static class SimulatorCli
         root.Subcommands.Add(test);
         root.Subcommands.Add(rules);
         root.Subcommands.Add(fuzz);
+        root.Subcommands.Add(serve);
         root.Subcommands.Add(help);
         return root;
     }
@@ -150,6 +163,30 @@ public static class SimulatorCli
                 return default;
             },
         };
+    }
+
+    private static int Serve(string? scenarioPath, int port, string listen, TextWriter stdout, TextWriter stderr)
+    {
+        if (!System.Net.IPAddress.TryParse(listen, out var address))
+            throw new UsageException($"--listen needs an IP address, got '{listen}'");
+        var session = scenarioPath is null
+            ? Web.SimulatorSession.Start(Web.SimulatorSession.DemoScenario(), "the demo cluster")
+            : Web.SimulatorSession.Start(Load(scenarioPath), Path.GetFullPath(scenarioPath));
+        Web.SimulatorServer server;
+        try
+        {
+            server = Web.SimulatorServer.StartAsync(session, address, port).GetAwaiter().GetResult();
+        }
+        catch (IOException e)
+        {
+            stderr.WriteLine($"ha-simulator: cannot listen on {listen}:{port}: {e.Message}");
+            return ExitCode.BadInput;
+        }
+        stdout.WriteLine($"HaManager simulator on {server.Address} (Ctrl-C stops it)");
+        stdout.Flush();
+        server.WaitForShutdownAsync().GetAwaiter().GetResult();
+        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return ExitCode.Ok;
     }
 
     /// <summary>Loads a scenario from a directory (upstream format) or a YAML file (ours).</summary>

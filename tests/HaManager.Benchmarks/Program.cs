@@ -136,7 +136,7 @@ if (Run("replay"))
                 throw new InvalidOperationException("the failover replay did not end normally: " + log.TrimEnd().Split('\n')[^1]);
         }, Iterations(3, 1), warmup: 0));
     string dir = Fixtures.WriteScenarioDirectory(failover);
-    string dll = typeof(Simulation).Assembly.Location;
+    string dll = typeof(HaManager.Simulator.SimulatorCli).Assembly.Location;
     Report(Harness.Measure("simulator: 25-node failover replay, whole process", "25 nodes × 3000", () => dir, d =>
     {
         var psi = new ProcessStartInfo("dotnet", $"\"{dll}\" run \"{d}\"") { RedirectStandardOutput = true };

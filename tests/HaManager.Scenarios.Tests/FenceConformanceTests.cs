@@ -1,3 +1,4 @@
+using HaManager.TestSupport;
 using HaManager.Core.Formats;
 
 namespace HaManager.Scenarios.Tests;

@@ -1,3 +1,4 @@
+using HaManager.TestSupport;
 using HaManager.Simulator;
 
 namespace HaManager.Scenarios.Tests;

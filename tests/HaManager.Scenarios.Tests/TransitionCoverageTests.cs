@@ -1,3 +1,4 @@
+using HaManager.TestSupport;
 using System.Text.RegularExpressions;
 using HaManager.Core.Model;
 

@@ -15,6 +15,15 @@ public sealed partial class Simulation
     /// <summary>Executes one hardware command with the given log id.</summary>
     public void ExecuteHardwareCommand(string command, string logId)
     {
+        if (ConfigWrite(command) is { } write)
+        {
+            var (file, text) = write;
+            int lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            _cluster.HardwareLog("info", $"execute write {file} ({lines} line{(lines == 1 ? "" : "s")})", logId);
+            if (file == "rules.cfg") _cluster.RulesConfig = text;
+            else _cluster.GroupsConfig = text;
+            return;
+        }
         var parts = Whitespace().Split(command.Trim());
         string cmd = parts[0];
         if (parts.Length < 2) throw new SimulationFatalException("sim_hardware_cmd: no node or service for command specified");
@@ -61,6 +70,16 @@ public sealed partial class Simulation
             case "service": Service(objectId, action, parameters); break;
             default: throw new SimulationFatalException($"sim_hardware_cmd: unknown command '{command}'\n");
         }
+    }
+
+    /// <summary>Our extension for the browser simulator: <c>write rules.cfg</c> or <c>write groups.cfg</c>, then
+    /// a newline and the file's new text, as an operator editing the file would (the next rounds read it).</summary>
+    private static (string File, string Text)? ConfigWrite(string command)
+    {
+        int newline = command.IndexOf('\n', StringComparison.Ordinal);
+        string head = (newline < 0 ? command : command[..newline]).Trim();
+        if (head is not ("write rules.cfg" or "write groups.cfg")) return null;
+        return (head[6..], newline < 0 ? "" : command[(newline + 1)..]);
     }
 
     private static bool OnOff(string value, string command) => value switch

@@ -36,6 +36,7 @@ namespace HaManager.Simulator;
 ///   vm:101: 30
 /// manager_status: '{"...": "..."}'   # pre-seeded manager status JSON
 /// expected_fatal: loop took too long   # only for a scenario that shows a run ending in an error
+/// loops_per_batch: 1   # loops between batch slots (default 5); 1 in runs recorded by the browser simulator
 /// commands:         # batches; batch k runs at 20 + 100·(k−1) s unless delays intervene
 ///   - [power node1 on, power node2 on, power node3 on]
 ///   - [network node3 off]
@@ -64,6 +65,7 @@ public static class YamlScenario
         public Dictionary<string, long>? JobDurations { get; set; }
         public string? ExpectedFatal { get; set; }
         public List<List<string>>? Commands { get; set; }
+        public int? LoopsPerBatch { get; set; }
         public string? ExpectedLog { get; set; }
     }
 
@@ -109,10 +111,13 @@ public static class YamlScenario
             throw new ScenarioLoadException($"{name}: {Describe(e, yaml)}");
         }
         if (doc.Commands is null) throw new ScenarioLoadException($"{name}: 'commands' is required");
+        if (doc.LoopsPerBatch is < 1 or > 5)
+            throw new ScenarioLoadException($"{name}: loops_per_batch is a whole number from 1 to 5");
 
         var input = new ScenarioInput
         {
             Name = name, Commands = doc.Commands, ExpectedLog = doc.ExpectedLog, ExpectedFatal = doc.ExpectedFatal,
+            LoopsPerBatch = doc.LoopsPerBatch ?? 5,
         };
         if (doc.Nodes is { Count: > 0 })
         {
@@ -153,7 +158,7 @@ public static class YamlScenario
     private static readonly string[] KnownKeys =
     [
         "description", "nodes", "services", "datacenter", "running", "rules", "groups", "static_stats", "dynamic_stats",
-        "fence_cfg", "job_durations", "manager_status", "expected_fatal", "commands", "expected_log",
+        "fence_cfg", "job_durations", "manager_status", "expected_fatal", "loops_per_batch", "commands", "expected_log",
     ];
 
     /// <summary>What is wrong where, in the file's terms: line, column, the key and what it needs — never a
@@ -213,6 +218,107 @@ public static class YamlScenario
         string rest = line[(column - 1)..];
         int end = rest.IndexOfAny([',', '}', ']', '#']);
         return (end < 0 ? rest : rest[..end]).Trim();
+    }
+
+    /// <summary>Writes a scenario in this format: <paramref name="input"/>'s set-up (its starting state, not
+    /// where a run took it), the given batches and, when given, the golden log. Parse gives the same set-up back.</summary>
+    public static string Write(ScenarioInput input, IReadOnlyList<IReadOnlyList<string>> batches, int loopsPerBatch,
+        string description, string? expectedLog)
+    {
+        var sb = new StringBuilder();
+        sb.Append("description: ").Append(Quote(description)).Append('\n');
+        sb.Append("nodes:\n");
+        foreach (var (node, hw) in input.Hardware)
+        {
+            sb.Append("  ").Append(Quote(node)).Append(": { power: ").Append(Quote(hw.Power))
+                .Append(", network: ").Append(Quote(hw.Network));
+            if (hw.Version is { } version) sb.Append(", version: ").Append(Quote(version));
+            if (hw.MaxCpu is { } cpu) sb.Append(", maxcpu: ").Append(Number(cpu));
+            if (hw.MaxMem is { } mem) sb.Append(", maxmem: ").Append(Number(mem));
+            sb.Append(" }\n");
+        }
+        sb.Append(input.Services.Count == 0 ? "services: {}\n" : "services:\n");
+        foreach (var (sid, props) in input.Services)
+            sb.Append("  ").Append(Quote(sid)).Append(": ").Append(FlowMap(props, Quote)).Append('\n');
+        var dc = input.Datacenter;
+        if (dc.ShutdownPolicy is not null || dc.Crs.Count > 0 || dc.FencingMode is not null)
+        {
+            sb.Append("datacenter:\n");
+            if (dc.ShutdownPolicy is { } policy) sb.Append("  shutdown_policy: ").Append(Quote(policy)).Append('\n');
+            if (dc.FencingMode is { } fencing) sb.Append("  fencing: ").Append(Quote(fencing)).Append('\n');
+            if (dc.Crs.Count > 0) sb.Append("  crs: ").Append(FlowMap(dc.Crs, Quote)).Append('\n');
+        }
+        var running = input.Running.Where(kv => kv.Value.Any(r => r.Value)).OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        if (running.Count > 0)
+        {
+            sb.Append("running:\n");
+            foreach (var (node, sids) in running)
+                sb.Append("  ").Append(Quote(node)).Append(": [")
+                    .AppendJoin(", ", sids.Where(r => r.Value).Select(r => Quote(r.Key)).Order(StringComparer.Ordinal)).Append("]\n");
+        }
+        Block(sb, "rules", input.RulesConfig);
+        Block(sb, "groups", input.GroupsConfig);
+        Block(sb, "fence_cfg", input.FenceConfig);
+        StatsMap(sb, "static_stats", input.StaticServiceStats);
+        StatsMap(sb, "dynamic_stats", input.DynamicServiceStats);
+        if (input.JobDurations is { Count: > 0 } durations)
+        {
+            sb.Append("job_durations:\n");
+            foreach (var (sid, seconds) in durations.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                sb.Append("  ").Append(Quote(sid)).Append(": ").Append(seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+        if (input.ManagerStatusJson is { } status) sb.Append("manager_status: ").Append(Quote(status)).Append('\n');
+        if (input.ExpectedFatal is { } fatal) sb.Append("expected_fatal: ").Append(Quote(fatal)).Append('\n');
+        if (loopsPerBatch != 5) sb.Append("loops_per_batch: ").Append(loopsPerBatch.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append(batches.Count == 0 ? "commands: []\n" : "commands:\n");
+        foreach (var batch in batches) sb.Append("  - [").AppendJoin(", ", batch.Select(Quote)).Append("]\n");
+        string yaml = sb.ToString();
+        return expectedLog is null ? yaml : WithExpectedLog(yaml, expectedLog);
+    }
+
+    private static void StatsMap(StringBuilder sb, string key, Dictionary<string, Dictionary<string, double>>? stats)
+    {
+        if (stats is null) return;
+        sb.Append(key).Append(stats.Count == 0 ? ": {}\n" : ":\n");
+        foreach (var (sid, values) in stats.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            sb.Append("  ").Append(Quote(sid)).Append(": ").Append(FlowMap(values, Number)).Append('\n');
+    }
+
+    private static string FlowMap<T>(IEnumerable<KeyValuePair<string, T>> map, Func<T, string> value) =>
+        "{ " + string.Join(", ", map.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{Quote(kv.Key)}: {value(kv.Value)}")) + " }";
+
+    private static string Number(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A literal block that gives back exactly <paramref name="text"/>: the chomping indicator keeps
+    /// its final newlines as they are, an indentation indicator guards a first line that starts with a blank.</summary>
+    private static void Block(StringBuilder sb, string key, string? text)
+    {
+        if (text is null) return;
+        if (text.Length == 0 || text.Contains('\r') || text.Split('\n').Any(l => l.Length > 0 && l.Trim().Length == 0))
+        {
+            sb.Append(key).Append(": ").Append(Quote(text)).Append('\n');
+            return;
+        }
+        string body = text.TrimEnd('\n');
+        int finalNewlines = text.Length - body.Length;
+        string chomp = finalNewlines switch { 0 => "-", 1 => "", _ => "+" };
+        string indent = body.Length > 0 && char.IsWhiteSpace(body[0]) ? "2" : "";
+        sb.Append(key).Append(": |").Append(indent).Append(chomp).Append('\n');
+        foreach (var line in body.Split('\n')) sb.Append(line.Length == 0 ? "" : "  ").Append(line).Append('\n');
+        for (int i = 1; i < finalNewlines; i++) sb.Append('\n');
+    }
+
+    /// <summary>A plain scalar where YAML reads it back as the same string, else a double-quoted one (JSON's
+    /// escapes are YAML's).</summary>
+    private static string Quote(string value)
+    {
+        bool plain = value.Length > 0
+            && System.Text.RegularExpressions.Regex.IsMatch(value, @"^[A-Za-z0-9_./@-][A-Za-z0-9_./@:~+ -]*$")
+            && !value.EndsWith(' ') && !value.Contains(": ", StringComparison.Ordinal) && !value.EndsWith(':')
+            && !System.Text.RegularExpressions.Regex.IsMatch(value,
+                @"^(?i:y|n|yes|no|true|false|on|off|null|~|[-+]?[0-9][0-9_.eE+-]*|0x[0-9a-f]+|0o[0-7]+|\.inf|\.nan)$");
+        return plain ? value
+            : "\"" + System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping.Encode(value) + "\"";
     }
 
     /// <summary>Replaces the expected log of a scenario file with <paramref name="log"/> (golden update).</summary>

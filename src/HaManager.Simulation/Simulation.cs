@@ -17,7 +17,6 @@ public sealed partial class Simulation
 {
     /// <summary>Seconds of simulated time after the last command before the run ends.</summary>
     private const int EndAfterLastCommandSeconds = 500;
-    private const int LoopsPerBatch = 5;
 
     /// <summary>More skipped rounds than fit the longest run are a typo, not a scenario.</summary>
     private const int MaxSkippedRounds = 1000;
@@ -84,89 +83,109 @@ public sealed partial class Simulation
             _cluster.HardwareLog("info", "exit simulation - done");
             EndedNormally = true;
         }
-        catch (Exception e) when (e is SimulationFatalException or HaManager.Core.Environment.HaEnvironmentException
-                                      or FormatException or InvariantViolationException)
+        catch (Exception e) when (IsFatal(e))
         {
-            FatalError = e.Message;
-            _cluster.HardwareLog("err", $"exit simulation - {e.Message} ");
+            EndWith(e);
         }
     }
 
+    /// <summary>An exception that ends a run with an error line in its log, not a crash of the simulator.</summary>
+    private static bool IsFatal(Exception e) => e is SimulationFatalException or HaManager.Core.Environment.HaEnvironmentException
+        or FormatException or InvariantViolationException;
+
+    private void EndWith(Exception e)
+    {
+        FatalError = e.Message;
+        _cluster.HardwareLog("err", $"exit simulation - {e.Message} ");
+    }
+
+    private long _loopCount, _nextCommandAt, _lastCommandTime;
+    private int _skipCrm, _skipLrm, _batchIndex;
+    private bool _interactive;
+
     private void MainLoop()
+    {
+        while (NextLoop()) { }
+    }
+
+    /// <summary>One loop: every node's CRM and LRM slots, then, at a batch slot, the next command batch.
+    /// False when the run is over (only outside interactive mode: an interactive run never runs out of batches,
+    /// its next batch is whatever the user gives).</summary>
+    private bool NextLoop()
     {
         int nodeCount = _cluster.Nodes.Count;
         int loopTime = Math.Max(20, 2 * nodeCount);
         if (loopTime >= 60)
             throw new SimulationFatalException("unable to simulate so many nodes. You need to increase watchdog/lock timeouts.\n");
 
-        long loopCount = 0, nextCommandAt = 0, lastCommandTime = 0;
-        int skipCrm = 0, skipLrm = 0, batchIndex = 0;
-        while (true)
+        long loopStart = _cluster.Time;
+        bool first = true;
+        foreach (var node in _cluster.Nodes)
         {
-            long loopStart = _cluster.Time;
-            bool first = true;
-            foreach (var node in _cluster.Nodes)
-            {
-                RunCrmSlot(node, skipCrm > 0, first);
-                RunLrmSlot(node, skipLrm > 0, first);
-                CheckWatchdogs();
-                Observer?.AfterSlot(this);
-                first = false;
-            }
-            if (skipCrm > 0) skipCrm--;
-            if (skipLrm > 0) skipLrm--;
-            if (_cluster.Time - loopStart < loopTime) _cluster.Time = loopStart + loopTime;
-            if (_cluster.Time > _options.MaxSimulatedSeconds)
-                throw new SimulationFatalException($"simulation exceeded maximum time ({_options.MaxSimulatedSeconds}) - force end\n");
-            foreach (var node in _cluster.Nodes)
-            {
-                node.LrmEnv.ForceTimeUpdate();
-                node.CrmEnv.ForceTimeUpdate();
-            }
-            if (_cluster.Time < nextCommandAt) continue;
-
-            if (loopCount % LoopsPerBatch == 0)
-            {
-                if (batchIndex >= _input.Commands.Count)
-                {
-                    if (_cluster.Time - lastCommandTime > EndAfterLastCommandSeconds) return;
-                }
-                else
-                {
-                    int index = batchIndex++;
-                    var batch = Observer?.BeforeBatch(this, index, _input.Commands[index]) ?? _input.Commands[index];
-                    ExecutedBatches.Add([.. batch]);
-                    foreach (var command in batch)
-                    {
-                        lastCommandTime = _cluster.Time;
-                        Match m;
-                        if ((m = DelayCommand().Match(command)).Success)
-                        {
-                            _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
-                            if (!long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out long delay)
-                                || delay > _options.MaxSimulatedSeconds)
-                                throw new SimulationFatalException(
-                                    $"sim_hardware_cmd: delay '{m.Groups[1].Value}' is out of range (0 to {_options.MaxSimulatedSeconds} seconds)\n");
-                            nextCommandAt = _cluster.Time + delay;
-                        }
-                        else if ((m = SkipRoundCommand().Match(command)).Success)
-                        {
-                            _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
-                            int rounds = 1;
-                            if (m.Groups[2].Success
-                                && (!int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out rounds)
-                                    || rounds is < 1 or > MaxSkippedRounds))
-                                throw new SimulationFatalException(
-                                    $"sim_hardware_cmd: skip-round count '{m.Groups[2].Value}' is out of range (1 to {MaxSkippedRounds})\n");
-                            if (m.Groups[1].Value == "crm") skipCrm += rounds;
-                            else skipLrm += rounds;
-                        }
-                        else ExecuteHardwareCommand(command, "cmdlist");
-                    }
-                }
-            }
-            loopCount++;
+            RunCrmSlot(node, _skipCrm > 0, first);
+            RunLrmSlot(node, _skipLrm > 0, first);
+            CheckWatchdogs();
+            Observer?.AfterSlot(this);
+            first = false;
         }
+        if (_skipCrm > 0) _skipCrm--;
+        if (_skipLrm > 0) _skipLrm--;
+        if (_cluster.Time - loopStart < loopTime) _cluster.Time = loopStart + loopTime;
+        if (_cluster.Time > _options.MaxSimulatedSeconds)
+            throw new SimulationFatalException($"simulation exceeded maximum time ({_options.MaxSimulatedSeconds}) - force end\n");
+        foreach (var node in _cluster.Nodes)
+        {
+            node.LrmEnv.ForceTimeUpdate();
+            node.CrmEnv.ForceTimeUpdate();
+        }
+        if (_cluster.Time < _nextCommandAt) return true;
+
+        if (_loopCount % _input.LoopsPerBatch == 0)
+        {
+            if (_batchIndex >= _input.Commands.Count && !_interactive)
+            {
+                if (_cluster.Time - _lastCommandTime > EndAfterLastCommandSeconds) return false;
+            }
+            else
+            {
+                int index = _batchIndex++;
+                IReadOnlyList<string> scripted = index < _input.Commands.Count ? _input.Commands[index] : [];
+                var batch = Observer?.BeforeBatch(this, index, scripted) ?? scripted;
+                ExecutedBatches.Add([.. batch]);
+                foreach (var command in batch) ExecuteBatchCommand(command);
+                AtBatchSlot = true;
+            }
+        }
+        _loopCount++;
+        return true;
+    }
+
+    private void ExecuteBatchCommand(string command)
+    {
+        _lastCommandTime = _cluster.Time;
+        Match m;
+        if ((m = DelayCommand().Match(command)).Success)
+        {
+            _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
+            if (!long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out long delay)
+                || delay > _options.MaxSimulatedSeconds)
+                throw new SimulationFatalException(
+                    $"sim_hardware_cmd: delay '{m.Groups[1].Value}' is out of range (0 to {_options.MaxSimulatedSeconds} seconds)\n");
+            _nextCommandAt = _cluster.Time + delay;
+        }
+        else if ((m = SkipRoundCommand().Match(command)).Success)
+        {
+            _cluster.HardwareLog("info", $"execute {command}", "cmdlist");
+            int rounds = 1;
+            if (m.Groups[2].Success
+                && (!int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out rounds)
+                    || rounds is < 1 or > MaxSkippedRounds))
+                throw new SimulationFatalException(
+                    $"sim_hardware_cmd: skip-round count '{m.Groups[2].Value}' is out of range (1 to {MaxSkippedRounds})\n");
+            if (m.Groups[1].Value == "crm") _skipCrm += rounds;
+            else _skipLrm += rounds;
+        }
+        else ExecuteHardwareCommand(command, "cmdlist");
     }
 
     /// <summary>Runs one daemon iteration unless its role is skipped this loop; moves the global clock

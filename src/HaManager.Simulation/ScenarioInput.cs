@@ -41,6 +41,19 @@ public sealed class ScenarioInput
     /// <summary>The command batches.</summary>
     public List<List<string>> Commands { get; set; } = [];
 
+    /// <summary>Loops from one batch slot to the next: 5 (upstream's, batch k at 20 + 100·(k−1) s); 1 for runs
+    /// recorded in the browser simulator, where a command runs at the next loop (YAML <c>loops_per_batch</c>).</summary>
+    public int LoopsPerBatch { get; set; } = 5;
+
+    /// <summary>The same scenario with other command batches (the set-up is shared, not copied: a simulation
+    /// only reads it).</summary>
+    public ScenarioInput WithCommands(List<List<string>> commands)
+    {
+        var copy = (ScenarioInput)MemberwiseClone();
+        copy.Commands = commands;
+        return copy;
+    }
+
     /// <summary>Node → (sid → running) from <c>service_status_&lt;node&gt;</c>.</summary>
     public Dictionary<string, Dictionary<string, bool>> Running { get; set; } = new(StringComparer.Ordinal);
 

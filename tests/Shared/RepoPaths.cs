@@ -1,4 +1,4 @@
-namespace HaManager.Scenarios.Tests;
+namespace HaManager.TestSupport;
 
 /// <summary>Finds the repository and the shared conformance data from the test's output directory.</summary>
 internal static class RepoPaths

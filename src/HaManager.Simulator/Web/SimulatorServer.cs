@@ -82,25 +82,38 @@ public sealed class SimulatorServer : IAsyncDisposable
         app.MapGet("/", () => Asset("index.html", "text/html; charset=utf-8"));
         app.MapGet("/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/app.css", () => Asset("app.css", "text/css; charset=utf-8"));
+        // A browser sends JSON to another site only after asking it (CORS), so no other page can drive a
+        // local simulator; any other body is refused before it reaches the session.
+        app.Use(async (context, next) =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method) && !context.Request.HasJsonContentType())
+            {
+                await Problem("requests must be JSON (Content-Type: application/json)").ExecuteAsync(context);
+                return;
+            }
+            await next(context);
+        });
         app.MapGet("/api/state", (int? log, int? timeline) => Locked(s => View(s, log, timeline)));
         app.MapPost("/api/step", async (HttpRequest request) =>
         {
             var body = await Body<StepRequest>(request);
+            if (body is null) return NotJson;
             return Locked(s =>
             {
-                int count = body?.Count ?? 1;
+                int count = body.Count ?? 1;
                 if (count is < 1 or > SimulatorSession.MaxStepsPerRequest)
                     return Problem($"count must be a whole number from 1 to {SimulatorSession.MaxStepsPerRequest}");
                 s.Step(count);
-                return View(s, body?.Log, body?.Timeline);
+                return View(s, body.Log, body.Timeline);
             });
         });
         app.MapPost("/api/command", async (HttpRequest request) =>
         {
             var body = await Body<CommandRequest>(request);
+            if (body is null) return NotJson;
             return Locked(s =>
             {
-                if (body?.Command is not { } command) return Problem("no command given");
+                if (body.Command is not { } command) return Problem("no command given");
                 string? error = s.Execute(command);
                 return error is null ? View(s, body.Log, body.Timeline) : Problem($"'{command.Split('\n')[0]}' rejected: {error}");
             });
@@ -108,9 +121,10 @@ public sealed class SimulatorServer : IAsyncDisposable
         app.MapPost("/api/config", async (HttpRequest request) =>
         {
             var body = await Body<ConfigRequest>(request);
+            if (body is null) return NotJson;
             return Locked(s =>
             {
-                if (body?.File is not ("rules.cfg" or "groups.cfg")) return Problem("file must be rules.cfg or groups.cfg");
+                if (body.File is not ("rules.cfg" or "groups.cfg")) return Problem("file must be rules.cfg or groups.cfg");
                 string text = (body.Text ?? "").Replace("\r\n", "\n", StringComparison.Ordinal);
                 if (text.Length > 0 && !text.EndsWith('\n')) text += "\n";
                 string? error = s.Execute($"write {body.File}\n{text}");
@@ -202,14 +216,14 @@ public sealed class SimulatorServer : IAsyncDisposable
     private static IResult View(SimulatorSession session, int? log, int? timeline) =>
         Results.Json(session.View(log ?? 0, timeline ?? 0), Json);
 
+    private static readonly IResult NotJson = Problem("the request body is not a JSON object");
+
     private static IResult Problem(string message) =>
         Results.Json(new { error = message }, Json, statusCode: StatusCodes.Status400BadRequest);
 
-    /// <summary>The request's JSON body, or null. Only <c>application/json</c> is read: a browser sends that
-    /// from another site only after asking (CORS), so no other page can drive a local simulator.</summary>
+    /// <summary>The request's JSON body, or null when it is not valid JSON.</summary>
     private static async Task<T?> Body<T>(HttpRequest request) where T : class
     {
-        if (!request.HasJsonContentType()) return null;
         try { return await JsonSerializer.DeserializeAsync<T>(request.Body, Json); }
         catch (JsonException) { return null; }
     }

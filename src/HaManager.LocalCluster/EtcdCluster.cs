@@ -19,25 +19,28 @@ public sealed class EtcdCluster : IDisposable
     private readonly Process?[] _processes;
     private readonly string _initialCluster;
     private readonly string _token = "hamanager-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _host;
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(1) };
 
-    private EtcdCluster(int members, string dataRoot)
+    private EtcdCluster(int members, string dataRoot, string host)
     {
         _dataRoot = dataRoot;
+        _host = host;
         _ports = Enumerable.Range(0, members).Select(_ => (FreePort(), FreePort())).ToArray();
         _processes = new Process?[members];
-        _initialCluster = string.Join(',', _ports.Select((p, i) => $"m{i + 1}=http://127.0.0.1:{p.Peer}"));
+        _initialCluster = string.Join(',', _ports.Select((p, i) => $"m{i + 1}=http://{host}:{p.Peer}"));
     }
 
-    /// <summary>Starts <paramref name="members"/> members and waits until all are healthy.</summary>
-    public static EtcdCluster Start(int members, TimeSpan? timeout = null)
+    /// <summary>Starts <paramref name="members"/> members listening on <paramref name="host"/> (loopback unless
+    /// containers on a bridge must reach them) and waits until all are healthy.</summary>
+    public static EtcdCluster Start(int members, TimeSpan? timeout = null, string host = "127.0.0.1")
     {
         if (!File.Exists(Binary)) throw new InvalidOperationException($"{Binary} is missing: apt-get install -y etcd-server");
         string parent = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         RemoveOrphans(parent);
         string root = Path.Combine(parent, DirPrefix + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
-        var cluster = new EtcdCluster(members, root);
+        var cluster = new EtcdCluster(members, root, host);
         try
         {
             for (int i = 0; i < members; i++) cluster.StartMember(i);
@@ -87,7 +90,7 @@ public sealed class EtcdCluster : IDisposable
     }
 
     /// <summary>The members' client URLs.</summary>
-    public IReadOnlyList<Uri> ClientUrls => _ports.Select(p => new Uri($"http://127.0.0.1:{p.Client}")).ToArray();
+    public IReadOnlyList<Uri> ClientUrls => _ports.Select(p => new Uri($"http://{_host}:{p.Client}")).ToArray();
 
     /// <summary>The store address of this cluster under <paramref name="prefix"/> (e.g. <c>/hamanager</c>).</summary>
     public string StoreAddress(string prefix = "/hamanager") =>
@@ -114,7 +117,7 @@ public sealed class EtcdCluster : IDisposable
     /// <summary>Whether member <paramref name="index"/> answers <c>/health</c> with true (it has a leader).</summary>
     public bool Healthy(int index)
     {
-        try { return Http.GetStringAsync($"http://127.0.0.1:{_ports[index].Client}/health").GetAwaiter().GetResult().Contains("\"true\"", StringComparison.Ordinal); }
+        try { return Http.GetStringAsync($"http://{_host}:{_ports[index].Client}/health").GetAwaiter().GetResult().Contains("\"true\"", StringComparison.Ordinal); }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
     }
 
@@ -127,7 +130,7 @@ public sealed class EtcdCluster : IDisposable
             try
             {
                 using var content = new StringContent("{}");
-                using var response = Http.PostAsync($"http://127.0.0.1:{_ports[i].Client}/v3/maintenance/status", content).GetAwaiter().GetResult();
+                using var response = Http.PostAsync($"http://{_host}:{_ports[i].Client}/v3/maintenance/status", content).GetAwaiter().GetResult();
                 using var json = System.Text.Json.JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
                 var root = json.RootElement;
                 if (root.TryGetProperty("leader", out var leader) && root.GetProperty("header").GetProperty("member_id").GetString() == leader.GetString())
@@ -148,8 +151,8 @@ public sealed class EtcdCluster : IDisposable
         foreach (var arg in new[]
         {
             "--name", $"m{i + 1}", "--data-dir", Path.Combine(_dataRoot, $"m{i + 1}"),
-            "--listen-client-urls", $"http://127.0.0.1:{client}", "--advertise-client-urls", $"http://127.0.0.1:{client}",
-            "--listen-peer-urls", $"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peer}",
+            "--listen-client-urls", $"http://{_host}:{client}", "--advertise-client-urls", $"http://{_host}:{client}",
+            "--listen-peer-urls", $"http://{_host}:{peer}", "--initial-advertise-peer-urls", $"http://{_host}:{peer}",
             "--initial-cluster", _initialCluster, "--initial-cluster-token", _token, "--initial-cluster-state", "new",
             "--pre-vote", "--logger", "zap", "--log-outputs", Path.Combine(_dataRoot, $"m{i + 1}.log"),
         }) psi.ArgumentList.Add(arg);

@@ -17,28 +17,9 @@ public class DebianPackageTests
     [OneTimeSetUp]
     public void Build()
     {
-        Prerequisites.Require("debhelper", "/usr/bin/dh");
-        Prerequisites.Require("lintian", "/usr/bin/lintian");
-        _work = Directory.CreateTempSubdirectory("hamanager-deb-").FullName;
-        string src = Path.Combine(_work, "hamanager");
-        // The tree as it is (tracked and new files), without build output.
-        var files = Repo.Run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"]).Out.Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        foreach (var file in files)
-        {
-            string from = Path.Combine(Repo.Root, file), to = Path.Combine(src, file);
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            var info = new FileInfo(from);
-            if (info.LinkTarget is { } target) File.CreateSymbolicLink(to, target);
-            else if (info.Exists) File.Copy(from, to);
-        }
-        _build = Repo.Run("nice", ["-n", "19", "dpkg-buildpackage", "-us", "-uc", "-b"], src, timeout: TimeSpan.FromMinutes(10));
-        _deb = Directory.EnumerateFiles(_work, "hamanager_*_amd64.deb").SingleOrDefault() ?? "";
-    }
-
-    [OneTimeTearDown]
-    public void Clean()
-    {
-        if (_work is not null && Directory.Exists(_work)) Directory.Delete(_work, recursive: true);
+        _deb = PackageBuild.Deb;
+        _work = PackageBuild.Work;
+        _build = PackageBuild.Result;
     }
 
     [Test]

@@ -27,8 +27,9 @@ public sealed record ChaosResult(int Runs, int Violations, int Faults);
 /// services, injects <see cref="ChaosOptions.Steps"/> faults drawn from the seed — node crash, network cut of
 /// any node or of one that is not the master (healed a step later or at the end), SIGKILL of ha-crm, ha-lrm or watchdog-mux (the node must fence
 /// itself), a whole node frozen (SIGSTOP) shorter or longer than its lock lifetime, a killed etcd member, a store
-/// outage (etcd without quorum, or no node quorate on the directory store), and operator commands
-/// through ha-manager (migrate, relocate, disable and enable) — with pauses between them, heals everything and
+/// outage (etcd without quorum, or no node quorate on the directory store), the directory store made read-only,
+/// starts slowed to a third of a lock lifetime, and operator commands through ha-manager (migrate, relocate,
+/// disable and enable, node maintenance, disarm and arm) — with pauses between them, heals everything and
 /// checks, from the agents' own start/stop records and not from the manager's view: never two copies of a
 /// service at once, and every enabled service running again within the safety budget's bound.
 /// </summary>
@@ -37,13 +38,49 @@ public static class Chaos
     /// <summary>Every fault kind.</summary>
     public static readonly string[] AllFaults =
         ["crash", "cut", "cut-nonmaster", "kill-crm", "kill-lrm", "kill-mux", "pause", "migrate", "relocate", "disable",
-            "etcd-member", "store-outage"];
+            "etcd-member", "store-outage", "maintenance", "disarm", "slow-agent", "store-readonly"];
 
     /// <summary>What is broken until healed: cut nodes, stopped etcd members, the whole directory store's quorum.</summary>
     private sealed class Broken
     {
         public HashSet<string> Cut { get; } = new(StringComparer.Ordinal);
         public HashSet<int> StoppedMembers { get; } = [];
+        public HashSet<string> Maintenance { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> Slow { get; } = new(StringComparer.Ordinal);
+        public bool Disarmed { get; set; }
+        public string? ReadOnlyStore { get; set; }
+
+        /// <summary>The directory store made writable again (<c>chattr -i</c>: immutable stops root too).</summary>
+        public void HealStore()
+        {
+            if (ReadOnlyStore is null) return;
+            foreach (var dir in ReadOnlyParts(ReadOnlyStore)) Immutable(dir, on: false);
+            ReadOnlyStore = null;
+        }
+
+        /// <summary>What the read-only fault freezes: the locks and the HA configuration and status (<c>priv/</c>,
+        /// <c>ha/</c>). The membership files stay writable: they are the cluster's view of who is connected, which
+        /// a read-only file system does not change (and the supervisor writes them to cut and heal).</summary>
+        public static string[] ReadOnlyParts(string store)
+        {
+            var layout = new HaManager.Store.Directory.DirectoryLayout(store);
+            return [Path.GetDirectoryName(layout.Locks)!, layout.Ha];
+        }
+
+        /// <summary>What the operator undoes at the end: maintenance off, the stack armed, agents fast again.</summary>
+        public void UndoOperator(Supervisor supervisor, List<string> failures)
+        {
+            foreach (var node in Maintenance.ToList())
+                if (Retry(() => Operator(supervisor, "crm-command", "node-maintenance", "disable", node))) Maintenance.Remove(node);
+                else failures.Add($"could not take {node} out of maintenance");
+            if (Disarmed && !Retry(() => Operator(supervisor, "crm-command", "arm-ha"))) failures.Add("could not arm the HA stack again");
+            Disarmed = false;
+            foreach (var sid in Slow.ToList())
+                if (Retry(() => Operator(supervisor, "set", $"ocf:{sid}", "--params", ClusterServices.DemoParams(supervisor.Layout)))) Slow.Remove(sid);
+                else failures.Add($"could not make ocf:{sid} fast again");
+        }
+
+        private static bool Retry(Func<string> command) => Demo.WaitUntil(() => command() == "ok", TimeSpan.FromSeconds(60));
 
         public void HealCut(Supervisor supervisor, string node)
         {
@@ -111,6 +148,7 @@ public static class Chaos
         void CtrlC(object? sender, ConsoleCancelEventArgs e) => supervisor.Down();
         AppDomain.CurrentDomain.ProcessExit += Interrupted;
         Console.CancelKeyPress += CtrlC;
+        var broken = new Broken();
         try
         {
             supervisor.BootAll();
@@ -121,13 +159,16 @@ public static class Chaos
                 return ($"setup: not every service started within 60 s ({Demo.Describe(supervisor.Running())})", 0, root);
 
             double lockReal = timing.Real(timing.Budget.LockLifetimeSeconds);
-            var broken = new Broken();
             var disabled = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (step, index) in Schedule(o, seed).Select((s, i) => (s, i)))
             {
                 // A cut or a store outage heals a step later half of the time, else at the end.
                 foreach (var node in nodes.Where((n, i) => step.HealNode[i] && broken.Cut.Contains(n)).ToList()) broken.HealCut(supervisor, node);
-                if (step.RestartMembers) broken.RestartMembers(supervisor);
+                if (step.RestartMembers)
+                {
+                    broken.RestartMembers(supervisor);
+                    broken.HealStore();
+                }
                 double wait = lockReal * step.WaitLockLifetimes;
                 string what = Inject(supervisor, step, lockReal, broken, disabled);
                 injected++;
@@ -137,10 +178,15 @@ public static class Chaos
 
             foreach (var node in broken.Cut.ToList()) broken.HealCut(supervisor, node);
             broken.RestartMembers(supervisor);
+            broken.HealStore();
             // Let every consequence happen: a node that lost its lock before the heal resets within a lock lifetime,
             // and the master recovers what it must.
             Thread.Sleep(TimeSpan.FromSeconds(lockReal));
-            // The operator enables what they disabled; the store may take a moment to be writable again.
+            // The operator enables what they disabled and undoes maintenance, disarm and slow agents; the store may
+            // take a moment to be writable again.
+            var undone = new List<string>();
+            broken.UndoOperator(supervisor, undone);
+            if (undone.Count > 0) return ($"setup: {string.Join("; ", undone)}", injected, root);
             foreach (var sid in disabled)
                 if (!Demo.WaitUntil(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started") == "ok", TimeSpan.FromSeconds(60)))
                     return ($"setup: could not enable ocf:{sid} again within 60 s", injected, root);
@@ -161,6 +207,7 @@ public static class Chaos
             Console.CancelKeyPress -= CtrlC;
             stop.Cancel();
             if (ticker.IsAlive) ticker.Join(5000);
+            broken.HealStore(); // an immutable folder could not even be removed
             supervisor.Down();
             File.WriteAllLines(Path.Combine(root, "supervisor-events"), events);
         }
@@ -245,8 +292,44 @@ public static class Chaos
                 string answer = Operator(supervisor, "set", $"ocf:{sid}", "--state", enable ? "started" : "disabled");
                 if (answer == "ok") { if (enable) disabled.Remove(sid); else disabled.Add(sid); }
                 return $"ha-manager set ocf:{sid} --state {(enable ? "started" : "disabled")}: {answer}";
+            case "maintenance":
+                bool leave = broken.Maintenance.Contains(victim);
+                string reply = Operator(supervisor, "crm-command", "node-maintenance", leave ? "disable" : "enable", victim);
+                if (reply == "ok") { if (leave) broken.Maintenance.Remove(victim); else broken.Maintenance.Add(victim); }
+                return $"ha-manager crm-command node-maintenance {(leave ? "disable" : "enable")} {victim}: {reply}";
+            case "disarm":
+                // Disarmed, the stack releases every watchdog and recovers nothing: faults meanwhile must not lead to
+                // a second copy once it is armed again.
+                string[] command = broken.Disarmed ? ["crm-command", "arm-ha"] : ["crm-command", "disarm-ha", longPause ? "ignore" : "freeze"];
+                string disarmReply = Operator(supervisor, command);
+                if (disarmReply == "ok") broken.Disarmed = !broken.Disarmed;
+                return $"ha-manager {string.Join(' ', command)}: {disarmReply}";
+            case "slow-agent":
+                // Starts that take a third of a lock lifetime: the LRM must keep renewing its lock while they run.
+                bool slow = !broken.Slow.Contains(sid);
+                int delay = slow ? (int)Math.Ceiling(lockReal / 3) : 0;
+                string slowReply = Operator(supervisor, "set", $"ocf:{sid}", "--params", ClusterServices.DemoParams(supervisor.Layout, delay));
+                if (slowReply == "ok") { if (slow) broken.Slow.Add(sid); else broken.Slow.Remove(sid); }
+                return $"ocf:{sid} starts take {delay} s: {slowReply}";
+            case "store-readonly":
+                // The directory store's file system refuses every write (root included) until healed.
+                if (supervisor.Etcd is not null) return "store-readonly: not on this store";
+                if (broken.ReadOnlyStore is not null) return "store-readonly: already";
+                broken.ReadOnlyStore = supervisor.Layout.Store;
+                foreach (var dir in Broken.ReadOnlyParts(broken.ReadOnlyStore)) Immutable(dir, on: true);
+                return "directory store read-only (locks, configuration, manager status)";
             default: throw new ArgumentException($"unknown fault '{fault}' (known: {string.Join(", ", AllFaults)})");
         }
+    }
+
+    /// <summary>Sets or clears the immutable attribute on a directory tree (the store's read-only fault).</summary>
+    private static void Immutable(string dir, bool on)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("chattr", ["-R", on ? "+i" : "-i", dir]) { RedirectStandardError = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string error = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0 && on) throw new InvalidOperationException($"chattr +i {dir}: {error.Trim()}");
     }
 
     /// <summary>Runs ha-manager against the cluster as an operator on a node that is up and connected would:

@@ -15,11 +15,16 @@ public static class ClusterServices
         int exit = HaManagerCli.Run(
         [
             "add", $"ocf:{name}", "--agent", "hamanager:demo-service",
-            "--params", $"state_dir={layout.ServiceState},record={layout.Record},start_delay={startDelaySeconds},detach={(detach ? 1 : 0)}",
+            "--params", DemoParams(layout, startDelaySeconds, detach),
             "--state", "started", "--max_relocate", "2", "--node", node, "--store", store,
         ], stdout, stderr, node);
         if (exit != 0) throw new InvalidOperationException($"ha-manager add ocf:{name} failed: {stderr.ToString().TrimEnd()}");
     }
+
+    /// <summary>The OCF parameters of a demo service: pid files and records in the cluster's folders, a start
+    /// that takes <paramref name="startDelaySeconds"/>.</summary>
+    public static string DemoParams(ClusterLayout layout, int startDelaySeconds = 0, bool detach = false) =>
+        $"state_dir={layout.ServiceState},record={layout.Record},start_delay={startDelaySeconds},detach={(detach ? 1 : 0)}";
 
     /// <summary>A fence.cfg level that powers the cluster's nodes off through the supervisor
     /// (<c>fence_hamanager_local</c>), recording every call in <see cref="ClusterLayout.FenceCalls"/> and doing

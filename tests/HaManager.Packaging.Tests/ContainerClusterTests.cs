@@ -25,6 +25,7 @@ public sealed class ContainerClusterTests
     [OneTimeSetUp]
     public void StartCluster()
     {
+        File.Delete(SummaryFile);
         if (Environment.UserName != "root")
         {
             const string message = "the container cluster needs root (network namespaces, systemd-nspawn)";
@@ -44,11 +45,17 @@ public sealed class ContainerClusterTests
     public void StopCluster()
     {
         _cluster?.Dispose();
-        foreach (var line in _timings) TestContext.Progress.WriteLine($"cluster: {line}");
-        foreach (var line in _results) TestContext.Progress.WriteLine($"cluster: {line}");
-        TestContext.Progress.WriteLine($"cluster: {_results.Count(r => r.StartsWith("PASS", StringComparison.Ordinal))} passed, "
-            + $"{_results.Count(r => r.StartsWith("FAIL", StringComparison.Ordinal))} failed");
+        if (_results.Count == 0) return;
+        var summary = _timings.Concat(_results).Select(l => $"cluster: {l}").Append(
+            $"cluster: {_results.Count(r => r.StartsWith("PASS", StringComparison.Ordinal))} passed, "
+            + $"{_results.Count(r => r.StartsWith("FAIL", StringComparison.Ordinal))} failed").ToList();
+        foreach (var line in summary) TestContext.Progress.WriteLine(line);
+        // dotnet test does not show a test's output at its default verbosity: .ci/run prints this file.
+        File.WriteAllLines(SummaryFile, summary);
     }
+
+    /// <summary>Where the last run's summary is kept (next to the test assembly).</summary>
+    public static string SummaryFile => Path.Combine(AppContext.BaseDirectory, "cluster-summary.txt");
 
     /// <summary>Runs one case and records PASS or FAIL (with the cluster's events) for the summary.</summary>
     private void Case(string name, Action body)

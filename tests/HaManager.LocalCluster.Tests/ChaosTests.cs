@@ -32,10 +32,12 @@ public class ChaosTests
         Assert.That(Chaos.Schedule(Options(20, ["crash"]), 42).Select(s => s.Fault), Is.All.EqualTo("crash"));
     }
 
-    // Seed 4 (directory): cut, kill-crm, cut-nonmaster, disable, store-outage; seed 8 (etcd): etcd-member, kill-mux,
-    // disable, relocate, kill-mux (`ha-local-cluster chaos --seed S --steps 5 --dry-run`).
-    [TestCase(0, 4UL, TestName = "A_short_campaign_keeps_every_invariant(directory)")]
-    [TestCase(3, 8UL, TestName = "A_short_campaign_keeps_every_invariant(etcd)")]
+    // Seed 10 (directory): relocate, maintenance, relocate, store-readonly, kill-lrm; seed 29 (directory): disable,
+    // maintenance, slow-agent, disarm, crash; seed 9 (etcd): cut, kill-mux, maintenance, migrate, etcd-member
+    // (`ha-local-cluster chaos --seed S --steps 5 --dry-run`).
+    [TestCase(0, 10UL, TestName = "A_short_campaign_keeps_every_invariant(directory, read-only store)")]
+    [TestCase(0, 29UL, TestName = "A_short_campaign_keeps_every_invariant(directory, disarm and slow agents)")]
+    [TestCase(3, 9UL, TestName = "A_short_campaign_keeps_every_invariant(etcd)")]
     public void A_short_campaign_keeps_every_invariant(int etcdMembers, ulong seed)
     {
         if (etcdMembers > 0) Prerequisites.Require("etcd-server", EtcdCluster.Binary);

@@ -11,7 +11,8 @@ namespace HaManager.Simulator;
 /// <summary>
 /// The deterministic main loop and script interpreter (simulator §5, §6): every loop gives each node,
 /// in ordinal order, one CRM and one LRM iteration, checks the watchdogs, fixes the loop length and
-/// applies a command batch every fifth counted loop. Single-threaded; no real time anywhere.
+/// applies a command batch every fifth counted loop (<see cref="ScenarioInput.LoopsPerBatch"/>). Single-threaded;
+/// no real time anywhere.
 /// </summary>
 public sealed partial class Simulation
 {

@@ -31,7 +31,8 @@ public sealed record ChaosResult(int Runs, int Violations, int Faults);
 /// starts slowed to a third of a lock lifetime, and operator commands through ha-manager (migrate, relocate,
 /// disable and enable, node maintenance, disarm and arm) — with pauses between them, heals everything and
 /// checks, from the agents' own start/stop records and not from the manager's view: never two copies of a
-/// service at once, and every enabled service running again within the safety budget's bound.
+/// service at once, and every enabled service running again within the safety budget's bound; and from the
+/// store itself (<see cref="StoreHistory"/>) that the manager status always parses.
 /// </summary>
 public static class Chaos
 {
@@ -142,6 +143,8 @@ public static class Chaos
         };
         using var stop = new CancellationTokenSource();
         var ticker = new Thread(() => { while (!stop.IsCancellationRequested) { supervisor.Tick(); Thread.Sleep(50); } }) { IsBackground = true };
+        var history = new StoreHistory(supervisor.Observer.ReadManagerStatus);
+        Thread? historyWatch = null;
         int injected = 0;
         // Ctrl-C or SIGTERM ends the campaign without leaving node processes behind.
         void Interrupted(object? sender, EventArgs e) => supervisor.Down();
@@ -153,6 +156,7 @@ public static class Chaos
         {
             supervisor.BootAll();
             ticker.Start();
+            historyWatch = history.Watch(TimeSpan.FromMilliseconds(250), stop.Token);
             var services = Enumerable.Range(0, o.Services).Select(i => $"s{i}").ToList();
             for (int i = 0; i < services.Count; i++) ClusterServices.AddDemoService(supervisor.Layout, services[i], nodes[i % nodes.Count]);
             if (!Demo.WaitUntil(() => supervisor.Running().Count == services.Count, TimeSpan.FromSeconds(60)))
@@ -192,14 +196,14 @@ public static class Chaos
                     return ($"setup: could not enable ocf:{sid} again within 60 s", injected, root);
             string? DoubleRuns() => Records.Overlaps(Records.Read(supervisor.Layout.Record)) is > 0 and var overlaps
                 ? $"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')" : null;
-            if (DoubleRuns() is { } early) return (early, injected, root);
+            if ((DoubleRuns() ?? history.Violation) is { } early) return (early, injected, root);
 
             // Liveness: a node reset or crashed late boots after the boot delay, and a lock lives L.
             double bound = timing.Real(supervisor.BootDelayHaSeconds) + 3 * lockReal + 30;
             if (!Demo.WaitUntil(() => supervisor.Running().Count == services.Count, TimeSpan.FromSeconds(bound)))
                 return ($"liveness: {services.Count - supervisor.Running().Count} service(s) not running {bound:0} s after the last heal "
                     + $"({Demo.Describe(supervisor.Running())})", injected, root);
-            return (DoubleRuns(), injected, root);
+            return (DoubleRuns() ?? history.Violation, injected, root);
         }
         finally
         {
@@ -207,6 +211,8 @@ public static class Chaos
             Console.CancelKeyPress -= CtrlC;
             stop.Cancel();
             if (ticker.IsAlive) ticker.Join(5000);
+            historyWatch?.Join(5000);
+            lock (events) events.Add($"store history: {history.Parsed} reads parsed, {history.Unavailable} unavailable");
             broken.HealStore(); // an immutable folder could not even be removed
             supervisor.Down();
             File.WriteAllLines(Path.Combine(root, "supervisor-events"), events);

@@ -196,6 +196,7 @@ public sealed class Supervisor : IDisposable
         if (Directory.Exists(_layout.ActiveMarker(node.Name))) Directory.Delete(_layout.ActiveMarker(node.Name), recursive: true);
         string tool = ClusterLayout.ToolDir;
         string Q(string s) => "'" + s.Replace("'", "'\\''") + "'";
+        string restart = Math.Max(0.2, 5 / _timing.Scale).ToString("0.0##", CultureInfo.InvariantCulture);
         // One session and process group per node: a power cut kills exactly this group.
         string script = string.Join("\n",
             $"{Q(Path.Combine(tool, "watchdog-mux"))} --no-ioctl --device {Q(device)} --socket {Q(_layout.MuxSocket(node.Name))}"
@@ -203,8 +204,12 @@ public sealed class Supervisor : IDisposable
             + $" --device-timeout {_timing.DeviceRealSeconds} --post-mortem {Q(Path.Combine(_layout.PostMortemDir(node.Name), "watchdog-mux"))}"
             + $" >> {Q(_layout.Log(node.Name, "watchdog-mux"))} 2>&1 &",
             $"i=0; while [ ! -S {Q(_layout.MuxSocket(node.Name))} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
-            $"{Q(Path.Combine(tool, "HaManager.Daemon"))} crm >> {Q(_layout.Log(node.Name, "ha-crm"))} 2>&1 &",
-            $"{Q(Path.Combine(tool, "HaManager.Daemon"))} lrm >> {Q(_layout.Log(node.Name, "ha-lrm"))} 2>&1 &",
+            // As the units' Restart=on-failure, RestartSec=5s (scaled): a daemon that dies is started again. One
+            // that had armed the watchdog still resets the node (watchdog-mux stops feeding for a client that
+            // vanished); one killed before, without the watchdog, would otherwise leave the node without HA for
+            // good (a chaos campaign's liveness finding).
+            $"until {Q(Path.Combine(tool, "HaManager.Daemon"))} crm >> {Q(_layout.Log(node.Name, "ha-crm"))} 2>&1; do sleep {restart}; done &",
+            $"until {Q(Path.Combine(tool, "HaManager.Daemon"))} lrm >> {Q(_layout.Log(node.Name, "ha-lrm"))} 2>&1; do sleep {restart}; done &",
             "wait");
         // A new session and process group (setsid); as root also a PID namespace whose init is the
         // node's shell: when it dies, the kernel kills every process left in the namespace.

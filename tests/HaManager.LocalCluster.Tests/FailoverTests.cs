@@ -73,6 +73,23 @@ public class FailoverTests
     }
 
     [Test]
+    public void An_lrm_killed_before_it_armed_the_watchdog_is_started_again_and_takes_up_its_services()
+    {
+        // Found by a chaos campaign (seed 3006): an LRM killed while it still waited for its lock left the node
+        // without an LRM for good — nothing resets a node whose dead daemon never opened the watchdog. The units
+        // restart it (Restart=on-failure); so does the local cluster.
+        using var c = new ClusterFixture();
+        c.WaitFor("node2's LRM up", () => c.Supervisor.DaemonPid("node2", "lrm") is not null, 20);
+        int first = c.PidOf("node2", "lrm");
+        int boots = c.Supervisor.Nodes.Single(n => n.Name == "node2").Boots;
+        Syscall.kill(first, Signum.SIGKILL);
+        c.WaitFor("a new LRM on node2", () => c.Supervisor.DaemonPid("node2", "lrm") is { } pid && pid != first, 10);
+        Assert.That(c.Supervisor.Nodes.Single(n => n.Name == "node2").Boots, Is.EqualTo(boots), "no reset: it had no watchdog to starve");
+        c.AddService("a", "node2");
+        c.WaitFor("a runs on node2", () => c.Running().GetValueOrDefault("a") == "node2", 30);
+    }
+
+    [Test]
     public void Killing_the_masters_crm_resets_that_node_and_another_becomes_master()
     {
         using var c = new ClusterFixture();

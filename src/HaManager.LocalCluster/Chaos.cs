@@ -81,7 +81,6 @@ public static class Chaos
                 else failures.Add($"could not make ocf:{sid} fast again");
         }
 
-        private static bool Retry(Func<string> command) => Demo.WaitUntil(() => command() == "ok", TimeSpan.FromSeconds(60));
 
         public void HealCut(Supervisor supervisor, string node)
         {
@@ -192,7 +191,7 @@ public static class Chaos
             broken.UndoOperator(supervisor, undone);
             if (undone.Count > 0) return ($"setup: {string.Join("; ", undone)}", injected, root);
             foreach (var sid in disabled)
-                if (!Demo.WaitUntil(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started") == "ok", TimeSpan.FromSeconds(60)))
+                if (!Retry(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started")))
                     return ($"setup: could not enable ocf:{sid} again within 60 s", injected, root);
             string? DoubleRuns() => Records.Overlaps(Records.Read(supervisor.Layout.Record)) is > 0 and var overlaps
                 ? $"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')" : null;
@@ -337,6 +336,10 @@ public static class Chaos
         p.WaitForExit();
         if (p.ExitCode != 0 && on) throw new InvalidOperationException($"chattr +i {dir}: {error.Trim()}");
     }
+
+    /// <summary>An operator command tried until it is taken ("ok"), for at most a minute (the store may be
+    /// read-only for a moment after a heal).</summary>
+    private static bool Retry(Func<string> command) => Demo.WaitUntil(() => command() == "ok", TimeSpan.FromSeconds(60));
 
     /// <summary>Runs ha-manager against the cluster as an operator on a node that is up and connected would:
     /// "ok" or its error.</summary>

@@ -62,17 +62,14 @@ public sealed class EtcdCluster : IDisposable
     private static void RemoveOrphans(string parent)
     {
         var inUse = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (int pid in ProcStat.Pids())
         {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
             try
             {
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (ProcStat.CommandLine(pid) is not { } cmdline) continue;
                 int at = cmdline.IndexOf(Path.Combine(parent, DirPrefix), StringComparison.Ordinal);
                 if (!cmdline.StartsWith(Binary + " ", StringComparison.Ordinal) || at < 0) continue;
-                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                int ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-                if (ppid == 1)
+                if (ProcStat.Parent(pid) == 1)
                 {
                     try { Process.GetProcessById(pid).Kill(); } catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
                     continue;

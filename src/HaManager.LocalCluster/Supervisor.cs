@@ -392,19 +392,10 @@ public sealed class Supervisor : IDisposable
         lock (_gate) pgid = NodeNamed(node).Group?.Id;
         if (pgid is null) return null;
         string marker = role == "watchdog-mux" ? "watchdog-mux " : "HaManager.Daemon " + role;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(fields[2], CultureInfo.InvariantCulture) != pgid) continue;
-                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (cmdline.Contains(marker, StringComparison.Ordinal)) return pid;
-            }
-            catch (IOException) { }
-        }
+        foreach (int pid in ProcStat.Pids())
+            if (ProcStat.Fields(pid) is { } fields && ProcStat.Number(fields, 2) == pgid
+                && ProcStat.CommandLine(pid) is { } cmdline && cmdline.Contains(marker, StringComparison.Ordinal))
+                return pid;
         return null;
     }
 

@@ -75,31 +75,14 @@ public static class ClusterBench
         }
     }
 
-    private static int DaemonPid(Supervisor supervisor, string role)
-    {
-        int pgid = supervisor.Nodes[0].Group!.Id;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (int.Parse(f[2], CultureInfo.InvariantCulture) == pgid
-                    && File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains("HaManager.Daemon " + role, StringComparison.Ordinal))
-                    return pid;
-            }
-            catch (IOException) { }
-        }
-        throw new InvalidOperationException($"no {role} on node1");
-    }
+    private static int DaemonPid(Supervisor supervisor, string role) =>
+        supervisor.DaemonPid(supervisor.Nodes[0].Name, role) ?? throw new InvalidOperationException($"no {role} on node1");
 
     /// <summary>Own CPU ticks (utime + stime) and those of reaped children (cutime + cstime).</summary>
     private static (long Own, long Children) Ticks(int pid)
     {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        long L(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
+        var f = ProcStat.Fields(pid) ?? throw new InvalidOperationException($"process {pid} is gone");
+        long L(int i) => ProcStat.Number(f, i);
         return (L(11) + L(12), L(13) + L(14));
     }
 

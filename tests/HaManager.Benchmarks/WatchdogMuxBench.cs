@@ -87,8 +87,7 @@ public static class WatchdogMuxBench
     /// <summary>utime + stime of a process in seconds (clock ticks of 1/100 s on Linux).</summary>
     private static double CpuSeconds(int pid)
     {
-        string stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        var fields = HaManager.LocalCluster.ProcStat.Fields(pid) ?? throw new InvalidOperationException($"process {pid} is gone");
+        return (HaManager.LocalCluster.ProcStat.Number(fields, 11) + HaManager.LocalCluster.ProcStat.Number(fields, 12)) / 100.0;
     }
 }

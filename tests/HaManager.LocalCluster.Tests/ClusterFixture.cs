@@ -117,15 +117,7 @@ internal sealed class ClusterFixture : IDisposable
 
     /// <summary>Whether a process still runs: it exists and is not a zombie waiting to be reaped (killed
     /// processes are re-parented to init, which reaps them in its own time).</summary>
-    public static bool IsAlive(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[stat.LastIndexOf(')') + 2] != 'Z';
-        }
-        catch (IOException) { return false; }
-    }
+    public static bool IsAlive(int pid) => ProcStat.Fields(pid) is { } fields && fields[0] != "Z";
 
     public void Dispose()
     {

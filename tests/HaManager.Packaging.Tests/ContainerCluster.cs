@@ -196,8 +196,7 @@ internal sealed class ContainerCluster : IDisposable
         lock (_gate)
         {
             if (node.Init == 0) return;
-            try { Process.GetProcessById(node.Init).Kill(); }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+            KillQuietly(node.Init);
             long at = NowMs;
             node.Init = 0;
             node.DiedAtMs = at;
@@ -304,20 +303,14 @@ internal sealed class ContainerCluster : IDisposable
         }
     }
 
-    private static int ChildOf(int pid)
+    /// <summary>SIGKILL, whether or not the process is still there.</summary>
+    private static void KillQuietly(int pid)
     {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out int child)) continue;
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture) == pid) return child;
-            }
-            catch (IOException) { }
-        }
-        return 0;
+        try { Process.GetProcessById(pid).Kill(); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
     }
+
+    private static int ChildOf(int pid) => ProcStat.Pids().FirstOrDefault(child => ProcStat.Parent(child) == pid);
 
     private static void Sh(string script)
     {
@@ -329,18 +322,11 @@ internal sealed class ContainerCluster : IDisposable
     /// orphan them), namespaces, the bridge.</summary>
     private static void RemoveLeftovers()
     {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        foreach (int pid in ProcStat.Pids())
         {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            string cmdline;
-            try { cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' '); }
-            catch (IOException) { continue; }
-            if (!cmdline.StartsWith("systemd-nspawn ", StringComparison.Ordinal) || !cmdline.Contains(" -M hacl-node", StringComparison.Ordinal)) continue;
-            foreach (int victim in new[] { ChildOf(pid), pid }.Where(p => p > 0))
-            {
-                try { Process.GetProcessById(victim).Kill(); }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
-            }
+            if (ProcStat.CommandLine(pid) is not { } cmdline || !cmdline.StartsWith("systemd-nspawn ", StringComparison.Ordinal)
+                || !cmdline.Contains(" -M hacl-node", StringComparison.Ordinal)) continue;
+            foreach (int victim in new[] { ChildOf(pid), pid }.Where(p => p > 0)) KillQuietly(victim);
         }
         Repo.Run("sh", ["-c", "sleep 0.5; for n in 1 2 3; do ip netns del hacl-node$n 2>/dev/null; ip link del hacl-v$n 2>/dev/null; done; "
             + $"ip link del {Bridge} 2>/dev/null; true"]);
@@ -354,8 +340,7 @@ internal sealed class ContainerCluster : IDisposable
         {
             if (node.Init != 0)
             {
-                try { Process.GetProcessById(node.Init).Kill(); }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+                KillQuietly(node.Init);
                 node.Init = 0;
             }
             node.Nspawn?.WaitForExit(20_000);

@@ -158,13 +158,13 @@ public sealed class SimulatorServer : IAsyncDisposable
                 return View(next, 0, 0);
             });
         });
-        app.MapGet("/api/export", () => Locked(s =>
+        app.MapGet("/api/export", (HttpResponse response) => Locked(s =>
         {
             string yaml = s.Export(out bool identical);
             string name = string.Concat(s.Scenario.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-'));
-            return Results.Text(yaml, "application/yaml; charset=utf-8", Encoding.UTF8)
-                .WithHeaders(("Content-Disposition", $"attachment; filename=\"{name}-session.yaml\""),
-                    ("X-Replays-Identically", identical ? "yes" : "no"));
+            response.Headers.ContentDisposition = $"attachment; filename=\"{name}-session.yaml\"";
+            response.Headers["X-Replays-Identically"] = identical ? "yes" : "no";
+            return Results.Text(yaml, "application/yaml; charset=utf-8", Encoding.UTF8);
         }));
     }
 
@@ -242,19 +242,4 @@ public sealed class SimulatorServer : IAsyncDisposable
     private sealed record ConfigRequest(string? File, string? Text, int? Log, int? Timeline);
 
     private sealed record LoadRequest(string? Name, string? Yaml, Dictionary<string, string>? Files, string? Path);
-}
-
-internal static class ResultExtensions
-{
-    /// <summary>Adds response headers to a result.</summary>
-    public static IResult WithHeaders(this IResult result, params (string Name, string Value)[] headers) => new WithHeadersResult(result, headers);
-
-    private sealed class WithHeadersResult(IResult inner, (string Name, string Value)[] headers) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            foreach (var (name, value) in headers) httpContext.Response.Headers[name] = value;
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
 }

@@ -9,16 +9,30 @@ namespace HaManager.Cli;
 /// </summary>
 public static class ManPage
 {
-    public static string Render(Command root)
+    /// <summary>What a program's page says besides its commands (roff fragments).</summary>
+    public sealed record Sections(string Description, string Environment, string Files, string SeeAlso);
+
+    /// <summary>ha-manager's page.</summary>
+    public static string Render(Command root) => Render(root, new Sections(
+        "The command line of HaManager, with the syntax, output and messages of the Proxmox VE\n"
+        + "ha-manager. Command words may be abbreviated to any unique prefix; options may be written\n"
+        + ".B \\-name\nor\n.BR \\-\\-name ;\nboolean options take 1/0, on/off, yes/no or true/false.\n"
+        + "Errors are printed on standard error and end with exit status 255.\n",
+        ".TP\n.B HAMANAGER_STORE\nThe store, as for \\-\\-store (directory:PATH or etcd:URL[,URL...]).\n"
+        + ".TP\n.B HAMANAGER_CONFIG\nThe node configuration (default /etc/hamanager/hamanager.yaml).\n"
+        + ".TP\n.B HAMANAGER_NODE\nThe node the command speaks for (default: the host name).\n",
+        ".TP\n.I ha/resources.cfg, ha/rules.cfg\nIn the store: resources and rules.\n",
+        ".BR ha-crm (8),\n.BR ha-lrm (8),\n.BR watchdog-mux (8)\n"));
+
+    /// <summary>The page of the program whose command tree is <paramref name="root"/> (its name is the root's).</summary>
+    public static string Render(Command root, Sections text)
     {
         var sb = new StringBuilder();
-        sb.Append(".TH HA-MANAGER 1 \"\" \"HaManager\" \"User Commands\"\n");
-        sb.Append(".SH NAME\nha-manager \\- ").Append(Escape(root.Description ?? "")).Append('\n');
-        sb.Append(".SH SYNOPSIS\n.B ha-manager\n.I command\n[\n.I arguments\n] [\n.I options\n]\n");
-        sb.Append(".SH DESCRIPTION\nThe command line of HaManager, with the syntax, output and messages of the Proxmox VE\n")
-          .Append("ha-manager. Command words may be abbreviated to any unique prefix; options may be written\n")
-          .Append(".B \\-name\nor\n.BR \\-\\-name ;\nboolean options take 1/0, on/off, yes/no or true/false.\n")
-          .Append("Errors are printed on standard error and end with exit status 255.\n");
+        string name = root.Name;
+        sb.Append(".TH ").Append(name.ToUpperInvariant()).Append(" 1 \"\" \"HaManager\" \"User Commands\"\n");
+        sb.Append(".SH NAME\n").Append(Escape(name)).Append(" \\- ").Append(Escape(root.Description ?? "")).Append('\n');
+        sb.Append(".SH SYNOPSIS\n.B ").Append(Escape(name)).Append("\n.I command\n[\n.I arguments\n] [\n.I options\n]\n");
+        sb.Append(".SH DESCRIPTION\n").Append(text.Description);
         sb.Append(".SH COMMANDS\n");
         foreach (var (path, command) in Leaves(root, "").OrderBy(l => l.Path, StringComparer.Ordinal))
         {
@@ -30,17 +44,15 @@ public static class ManPage
             foreach (var o in command.Options.Where(o => o.Name.StartsWith("--", StringComparison.Ordinal)).OrderBy(o => o.Name, StringComparer.Ordinal))
                 sb.Append(".TP\n.B ").Append(Escape(o.Name)).Append('\n').Append(Escape(o.Description ?? "")).Append('\n');
         }
-        sb.Append(".SH ENVIRONMENT\n.TP\n.B HAMANAGER_STORE\nThe store, as for \\-\\-store (directory:PATH or etcd:URL[,URL...]).\n")
-          .Append(".TP\n.B HAMANAGER_CONFIG\nThe node configuration (default /etc/hamanager/hamanager.yaml).\n")
-          .Append(".TP\n.B HAMANAGER_NODE\nThe node the command speaks for (default: the host name).\n");
-        sb.Append(".SH FILES\n.TP\n.I ha/resources.cfg, ha/rules.cfg\nIn the store: resources and rules.\n");
-        sb.Append(".SH SEE ALSO\n.BR ha-crm (8),\n.BR ha-lrm (8),\n.BR watchdog-mux (8)\n");
+        sb.Append(".SH ENVIRONMENT\n").Append(text.Environment);
+        sb.Append(".SH FILES\n").Append(text.Files);
+        sb.Append(".SH SEE ALSO\n").Append(text.SeeAlso);
         return sb.ToString();
     }
 
     private static IEnumerable<(string Path, Command Command)> Leaves(Command command, string prefix)
     {
-        string path = prefix.Length == 0 ? "ha-manager" : prefix + " " + command.Name;
+        string path = prefix.Length == 0 ? command.Name : prefix + " " + command.Name;
         if (command.Subcommands.Count == 0) yield return (path, command);
         foreach (var sub in command.Subcommands)
             foreach (var leaf in Leaves(sub, path)) yield return leaf;

@@ -21,6 +21,9 @@ public sealed class NodeConfigException(string message) : Exception(message);
 /// time_scale: 1                     # every HA timeout divided by this (tests and demos)
 /// ocf_root: /usr/lib/ocf
 /// post_mortem_dir: /var/lib/hamanager/post-mortem   # why the node last fenced itself
+/// etcd_ca: /etc/hamanager/pki/ca.crt   # mutual TLS to etcd (ha-cluster writes these three):
+/// etcd_cert: /etc/hamanager/pki/node.crt   #   the cluster's CA, this node's certificate
+/// etcd_key: /etc/hamanager/pki/node.key    #   and key (PEM)
 /// </code>
 /// Environment variables (<c>HAMANAGER_NODE</c>, <c>HAMANAGER_STORE</c>, <c>HAMANAGER_WATCHDOG_SOCKET</c>,
 /// <c>HAMANAGER_TIME_SCALE</c>) override the file, so scripts and ha-local-cluster can run many nodes
@@ -60,14 +63,17 @@ public sealed record NodeConfig
     /// Default <c>/var/lib/hamanager/post-mortem</c>; <c>HAMANAGER_POST_MORTEM_DIR</c> overrides.</summary>
     public string PostMortemDir { get; init; } = "/var/lib/hamanager/post-mortem";
 
+    /// <summary>Mutual TLS to etcd, when the configuration names the CA, certificate and key.</summary>
+    public Store.Etcd.EtcdTls? EtcdTls { get; init; }
+
     /// <summary>The file's keys as written (YAML scalars; <c>key:</c> with nothing after it is null).</summary>
     private sealed class Document
     {
         public string? Node, Store, WatchdogSocket, Profile, WatchdogClientTimeout, WatchdogDeviceTimeout, TimeScale, OcfRoot,
-            EtcdWatch, PostMortemDir;
+            EtcdWatch, PostMortemDir, EtcdCa, EtcdCert, EtcdKey;
 
         private const string Known = "node, store, watchdog_socket, profile, watchdog_client_timeout, watchdog_device_timeout, "
-            + "time_scale, ocf_root, etcd_watch, post_mortem_dir";
+            + "time_scale, ocf_root, etcd_watch, post_mortem_dir, etcd_ca, etcd_cert, etcd_key";
 
         /// <summary>Reads the flat <c>key: value</c> mapping through YamlDotNet's representation model (no
         /// reflection: <c>ha-manager</c> is compiled ahead of time). Errors name line, column and key.</summary>
@@ -104,6 +110,9 @@ public sealed record NodeConfig
                     case "ocf_root": doc.OcfRoot = value; break;
                     case "etcd_watch": doc.EtcdWatch = value; break;
                     case "post_mortem_dir": doc.PostMortemDir = value; break;
+                    case "etcd_ca": doc.EtcdCa = value; break;
+                    case "etcd_cert": doc.EtcdCert = value; break;
+                    case "etcd_key": doc.EtcdKey = value; break;
                     default: throw new NodeConfigException($"{At(keyNode)}: unknown key '{key}' (known keys: {Known})");
                 }
             }
@@ -179,8 +188,17 @@ public sealed record NodeConfig
             _ => throw new NodeConfigException($"{path}: etcd_watch: '{watchText}' is not true or false"),
         };
 
+        Store.Etcd.EtcdTls? tls = null;
+        if (doc.EtcdCa is not null || doc.EtcdCert is not null || doc.EtcdKey is not null)
+        {
+            if (doc.EtcdCa is null || doc.EtcdCert is null || doc.EtcdKey is null)
+                throw new NodeConfigException($"{path}: etcd_ca, etcd_cert and etcd_key go together (mutual TLS needs all three)");
+            tls = new Store.Etcd.EtcdTls(doc.EtcdCa, doc.EtcdCert, doc.EtcdKey);
+        }
+
         return new NodeConfig
         {
+            EtcdTls = tls,
             Node = node, Store = address, WatchdogSocket = socket, Budget = budget, Profile = profile, TimeScale = scale,
             OcfRoot = doc.OcfRoot ?? "/usr/lib/ocf", EtcdWatch = watch,
             PostMortemDir = Pick(env("HAMANAGER_POST_MORTEM_DIR"), doc.PostMortemDir, "/var/lib/hamanager/post-mortem"),

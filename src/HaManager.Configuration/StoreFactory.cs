@@ -21,7 +21,7 @@ public static class StoreFactory
         config.Store switch
         {
             StoreAddress.Directory d => new DirectoryStore(d.Path, config.Node, clock, config.Budget, shutdown, warn),
-            StoreAddress.Etcd e => new EtcdStore(e, config.Node, config.Budget, new EtcdStoreOptions { TimeScale = config.TimeScale, RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(2) }, shutdown, warn),
+            StoreAddress.Etcd e => new EtcdStore(e, config.Node, config.Budget, new EtcdStoreOptions { TimeScale = config.TimeScale, RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(2), Tls = config.EtcdTls }, shutdown, warn),
             _ => throw new ArgumentOutOfRangeException(nameof(config)),
         };
 }

@@ -15,15 +15,21 @@ namespace HaManager.Store.Etcd;
 public sealed class EtcdConnection : IDisposable
 {
     private readonly (Uri Url, GrpcChannel Channel, KV.KVClient Kv, Lease.LeaseClient Lease, Watch.WatchClient Watch)[] _members;
+
+    /// <summary>The members' URLs, as given.</summary>
+    public IReadOnlyList<Uri> Endpoints => _members.Select(m => m.Url).ToArray();
     private readonly TimeSpan _timeout;
     private int _current;
     private static readonly Metadata HasLeader = new() { { "hasleader", "true" } };
 
     /// <param name="endpoints">The members' client URLs.</param>
     /// <param name="timeout">The deadline of one request to one member.</param>
-    public EtcdConnection(IReadOnlyList<Uri> endpoints, TimeSpan timeout)
+    /// <param name="tls">Client certificate and CA for <c>https://</c> members (null: the system's trust, no client certificate).</param>
+    public EtcdConnection(IReadOnlyList<Uri> endpoints, TimeSpan timeout, EtcdTls? tls = null)
     {
         _timeout = timeout;
+        Tls = tls;
+        var certificates = tls?.Load();
         _members = endpoints.Select(url =>
         {
             var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
@@ -34,6 +40,7 @@ public sealed class EtcdConnection : IDisposable
                     KeepAlivePingDelay = timeout,
                     KeepAlivePingTimeout = timeout,
                     EnableMultipleHttp2Connections = true,
+                    SslOptions = certificates is var (ca, client) ? EtcdTls.ClientOptions(ca, client) : new(),
                 },
                 // A member that was cut off and is back must be used again within a round, not minutes later.
                 InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
@@ -43,6 +50,9 @@ public sealed class EtcdConnection : IDisposable
             return (url, channel, new KV.KVClient(channel), new Lease.LeaseClient(channel), new Watch.WatchClient(channel));
         }).ToArray();
     }
+
+    /// <summary>The TLS files this connection uses, if any.</summary>
+    public EtcdTls? Tls { get; }
 
     /// <summary>The deadline of one request.</summary>
     public TimeSpan Timeout => _timeout;
@@ -65,7 +75,10 @@ public sealed class EtcdConnection : IDisposable
     /// <summary>Runs one request, trying each member at most once, starting with the last that answered. A
     /// request that is not idempotent (<paramref name="once"/>) is tried on one member only: a request that
     /// timed out may still have been applied.</summary>
-    public T Call<T>(string what, Func<KV.KVClient, Lease.LeaseClient, CallOptions, T> request, bool once = false)
+    public T Call<T>(string what, Func<KV.KVClient, Lease.LeaseClient, CallOptions, T> request, bool once = false) =>
+        CallOn(what, (member, options) => request(member.Kv, member.Lease, options), once);
+
+    private T CallOn<T>(string what, Func<(Uri Url, GrpcChannel Channel, KV.KVClient Kv, Lease.LeaseClient Lease, Watch.WatchClient Watch), CallOptions, T> request, bool once)
     {
         string? last = null;
         for (int attempt = 0; attempt < (once ? 1 : _members.Length); attempt++)
@@ -74,7 +87,7 @@ public sealed class EtcdConnection : IDisposable
             var member = _members[index];
             try
             {
-                var result = request(member.Kv, member.Lease, new CallOptions(HasLeader, DateTime.UtcNow + _timeout));
+                var result = request(member, new CallOptions(HasLeader, DateTime.UtcNow + _timeout));
                 Volatile.Write(ref _current, index);
                 return result;
             }
@@ -191,6 +204,24 @@ public sealed class EtcdConnection : IDisposable
             index++;
             stop.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
         }
+    }
+
+    /// <summary>etcd's cluster membership service on the member that answered last (member list, add, remove,
+    /// promote), tried on each member in turn; <paramref name="once"/> as in <see cref="Call{T}"/>.</summary>
+    public T Members<T>(string what, Func<Cluster.ClusterClient, CallOptions, T> request, bool once = false) =>
+        CallOn(what, (member, o) => request(new Cluster.ClusterClient(member.Channel), o), once);
+
+    /// <summary>Member <paramref name="url"/>'s own status (its id, its leader, whether it is a learner), asked of
+    /// that member only, with <paramref name="timeout"/>; null when it does not answer.</summary>
+    public StatusResponse? StatusOf(Uri url, TimeSpan timeout)
+    {
+        var member = _members.FirstOrDefault(m => m.Url == url);
+        if (member.Channel is null) return null;
+        try
+        {
+            return new Maintenance.MaintenanceClient(member.Channel).Status(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow + timeout));
+        }
+        catch (Exception e) when (e is RpcException or HttpRequestException or IOException or OperationCanceledException) { return null; }
     }
 
     /// <summary>UTF-8 bytes of a key or value.</summary>

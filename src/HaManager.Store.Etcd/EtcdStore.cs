@@ -23,6 +23,9 @@ public sealed record EtcdStoreOptions
 
     /// <summary>How long one quorum probe's answer is reused (default 0.5 s: a round asks several times).</summary>
     public TimeSpan QuorumProbeInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Mutual TLS (the node's certificate and the cluster's CA), for clusters formed by <c>ha-cluster</c>.</summary>
+    public EtcdTls? Tls { get; init; }
 }
 
 /// <summary>
@@ -60,7 +63,7 @@ public sealed class EtcdStore : IHaStore
         Func<NodeShutdownInfo>? shutdown = null, Action<string>? warn = null)
     {
         _options = options ?? new EtcdStoreOptions();
-        _etcd = new EtcdConnection(address.Endpoints, _options.RequestTimeout);
+        _etcd = new EtcdConnection(address.Endpoints, _options.RequestTimeout, _options.Tls);
         _keys = new EtcdKeys(address.Prefix);
         _node = node;
         _shutdown = shutdown ?? (() => default);

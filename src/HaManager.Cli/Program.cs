@@ -7,7 +7,7 @@ using HaManager.Core.Environment;
 
 // ha-manager: upstream's command line on HaManager's stores. Exit status: 0 success, 255 any error.
 // Started as ha-cluster (the package links the name to this executable), it is the cluster tool.
-return Path.GetFileName(Environment.ProcessPath) == "ha-cluster"
+return Path.GetFileName(Environment.ProcessPath) == "ha-cluster" || Path.GetFileName(Environment.GetCommandLineArgs()[0]) == "ha-cluster"
     ? HaManager.Cli.Cluster.ClusterCli.Run(args, Console.Out, Console.Error)
     : HaManagerCli.Run(args, Console.Out, Console.Error);
 

@@ -86,6 +86,10 @@ public class MembershipTests
         // and ha-manager works through it (on another node, edits made on the first are seen).
         foreach (var key in new[] { "node.key", "ca.key", "join-token" })
             Assert.That(File.GetUnixFileMode(Path.Combine(_net.Pki(2), key)), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), key);
+        // The first node was created alone; its join service adds the later members to its store line.
+        string config = Path.Combine(_net.Root(1), "etc/hamanager/hamanager.yaml");
+        Assert.That(() => File.ReadAllText(config), Does.Contain("store: etcd:https://10.232.0.1:2379/hamanager,https://10.232.0.2:2379/hamanager,https://10.232.0.3:2379/hamanager")
+            .After(20_000, 500));
         _net.In(1, MembershipNetwork.HaManager, "crm-command", "disarm-ha", "freeze").Ok();
         Assert.That(Etcdctl(3, "get", "--prefix", "--print-value-only", "/hamanager/crm_commands/").Ok().Stdout, Does.Contain("disarm-ha freeze"));
         _net.In(3, MembershipNetwork.HaManager, "config").Ok();

@@ -42,6 +42,9 @@ public class DebianPackageTests
         foreach (var path in new[]
         {
             "./usr/sbin/ha-crm", "./usr/sbin/ha-lrm", "./usr/sbin/watchdog-mux", "./usr/sbin/ha-manager -> ../lib/hamanager/ha-manager",
+            "./usr/sbin/ha-cluster -> ../lib/hamanager/ha-cluster", "./usr/lib/hamanager/ha-cluster",
+            "./lib/systemd/system/ha-etcd.service", "./lib/systemd/system/ha-cluster.service", "./usr/share/man/man1/ha-cluster.1.gz",
+            "./usr/share/bash-completion/completions/ha-cluster",
             "./lib/systemd/system/ha-crm.service", "./lib/systemd/system/ha-lrm.service", "./lib/systemd/system/watchdog-mux.service",
             "./usr/share/man/man1/ha-manager.1.gz", "./usr/share/man/man8/ha-crm.8.gz", "./usr/share/man/man8/watchdog-mux.8.gz",
             "./usr/share/bash-completion/completions/ha-manager", "./etc/hamanager/hamanager.yaml", "./etc/default/hamanager",
@@ -71,6 +74,10 @@ public class DebianPackageTests
         var cli = Repo.Run(Path.Combine(root, "usr", "sbin", "ha-manager"), ["help"], environment: noDotnet);
         Assert.That(cli.Exit, Is.Zero, cli.Err);
         Assert.That(cli.Out, Does.Contain("what-if"));
+        // The same executable, started as ha-cluster (the link in /usr/sbin, the hard link beside ha-manager), is the cluster tool.
+        var cluster = Repo.Run(Path.Combine(root, "usr", "sbin", "ha-cluster"), ["status"],
+            environment: new Dictionary<string, string?>(noDotnet) { ["HAMANAGER_ROOT"] = _work });
+        Assert.That((cluster.Exit, cluster.Err), Is.EqualTo((255, $"this node is in no cluster ({_work}/etc/hamanager/cluster.yaml is missing): ha-cluster create NAME, or ha-cluster join ADDRESS\n")));
         // Native AOT: one executable, no assemblies of its own next to the daemon's runtime.
         Assert.That(File.Exists(Path.Combine(root, "usr", "lib", "hamanager", "HaManager.Cli.dll")), Is.False);
         Assert.That(new FileInfo(Path.Combine(root, "usr", "lib", "hamanager", "ha-manager")).Length, Is.LessThan(40L << 20));

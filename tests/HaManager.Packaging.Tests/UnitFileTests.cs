@@ -17,9 +17,10 @@ public class UnitFileTests
         try
         {
             Directory.CreateDirectory(Path.Combine(root, "usr", "sbin"));
-            foreach (var exe in new[] { "ha-crm", "ha-lrm", "watchdog-mux" })
+            Directory.CreateDirectory(Path.Combine(root, "usr", "bin"));
+            foreach (var exe in new[] { "sbin/ha-crm", "sbin/ha-lrm", "sbin/watchdog-mux", "sbin/ha-cluster", "bin/etcd" })
             {
-                string path = Path.Combine(root, "usr", "sbin", exe);
+                string path = Path.Combine(root, "usr", exe);
                 File.WriteAllText(path, "#!/bin/sh\n");
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
@@ -38,7 +39,7 @@ public class UnitFileTests
     [Test]
     public void Every_unit_verifies_without_a_word()
     {
-        var r = Verify(Unit("ha-crm.service"), Unit("ha-lrm.service"), Unit("watchdog-mux.service"));
+        var r = Verify(Unit("ha-crm.service"), Unit("ha-lrm.service"), Unit("watchdog-mux.service"), Unit("ha-etcd.service"), Unit("ha-cluster.service"));
         Assert.That(r.Exit, Is.Zero, r.Err);
         Assert.That(r.Err, Is.Empty);
     }

@@ -363,7 +363,7 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
     /// <summary>The last steps of create and join: the HA node configuration, the membership file, the join service.</summary>
     private void Finish(ClusterState state, LocalMember member, IEnumerable<Uri> endpoints)
     {
-        if (!state.Witness) WriteNodeConfig(state, endpoints);
+        if (!state.Witness) WriteNodeConfig(state, endpoints, keepBackup: true);
         Pki.WriteFile(paths.ClusterFile, state.Render(), secret: false);
         member.StartService(state.Address);
         member.RestartHaDaemons();
@@ -372,12 +372,12 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
     private const string Backup = ".before-ha-cluster";
 
     /// <summary>Points the HA node configuration at the cluster: its own keys are kept, <c>node</c>, <c>store</c> and
-    /// <c>etcd_*</c> replaced; the file as it was is kept beside it for <c>leave</c>.</summary>
-    private void WriteNodeConfig(ClusterState state, IEnumerable<Uri> endpoints)
+    /// <c>etcd_*</c> replaced; the file as it was is kept beside it for <c>leave</c> (<paramref name="keepBackup"/>).</summary>
+    private void WriteNodeConfig(ClusterState state, IEnumerable<Uri> endpoints, bool keepBackup)
     {
         string[] ours = ["node:", "store:", "etcd_ca:", "etcd_cert:", "etcd_key:"];
         string before = File.Exists(paths.NodeConfig) ? File.ReadAllText(paths.NodeConfig) : "";
-        if (before.Length > 0) File.Copy(paths.NodeConfig, paths.NodeConfig + Backup, overwrite: true);
+        if (before.Length > 0 && keepBackup) File.Copy(paths.NodeConfig, paths.NodeConfig + Backup, overwrite: true);
         var kept = before.Split('\n').Where(l => l.Length > 0 && !ours.Any(k => l.StartsWith(k, StringComparison.Ordinal))
             && !l.StartsWith("# ha-cluster:", StringComparison.Ordinal));
         string store = "etcd:" + string.Join(',', endpoints.Distinct().Select(u => u.GetLeftPart(UriPartial.Authority) + ClusterState.Prefix.TrimEnd('/')));
@@ -386,6 +386,21 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
             $"node: {state.Node}", $"store: {store}",
             $"etcd_ca: {paths.CaCert}", $"etcd_cert: {paths.NodeCert}", $"etcd_key: {paths.NodeKey}",
         ])) + "\n", secret: false);
+    }
+
+    /// <summary>Keeps the HA node configuration's store line listing every member's client URL, this node's first
+    /// (run by <c>ha-cluster serve</c>: members that joined later are reached when this node's own member is down,
+    /// from the daemons' next start on). True when the file changed.</summary>
+    public bool RefreshStoreEndpoints(ClusterState state, IReadOnlyList<Uri> members)
+    {
+        if (state.Witness || !File.Exists(paths.NodeConfig)) return false;
+        var endpoints = members.Select(u => ClusterState.Text(u)).Prepend(ClusterState.Text(state.ClientUrl)).Distinct().Select(u => new Uri(u)).ToArray();
+        Configuration.NodeConfig current;
+        try { current = Configuration.NodeConfig.Load(paths.NodeConfig, _ => null, mustExist: true); }
+        catch (Configuration.NodeConfigException) { return false; }
+        if (current.Store is Store.StoreAddress.Etcd e && e.Endpoints.Select(ClusterState.Text).SequenceEqual(endpoints.Select(ClusterState.Text))) return false;
+        WriteNodeConfig(state, endpoints, keepBackup: false);
+        return true;
     }
 
     private void RemoveLocalFiles()

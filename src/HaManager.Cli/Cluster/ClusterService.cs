@@ -9,7 +9,8 @@ namespace HaManager.Cli.Cluster;
 /// <c>ha-cluster serve</c>, one per node: answers joins on port 2382 and publishes what <c>ha-cluster nodes</c>
 /// shows of this node — uptime, load, memory, CPUs and whether its etcd member has a leader — under
 /// <c>/hamanager/cluster/info/&lt;node&gt;</c>, bound to a 15 s lease renewed every 5 s (a node that stops, is cut
-/// off or crashes vanishes from it). SIGTERM or SIGINT stops it.
+/// off or crashes vanishes from it). It also keeps the HA node configuration's store line listing every member.
+/// SIGTERM or SIGINT stops it.
 /// </summary>
 public static class ClusterService
 {
@@ -49,6 +50,7 @@ public static class ClusterService
     private static void Publish(ClusterPaths paths, ClusterState state, Action<string> log, CancellationToken stop)
     {
         using var view = new ClusterView(paths, state, []);
+        var commands = new ClusterCommands(paths, TextWriter.Null, TextWriter.Null);
         long lease = 0;
         string? lastError = null;
         while (!stop.IsCancellationRequested)
@@ -58,6 +60,10 @@ public static class ClusterService
                 if (lease == 0 || !view.Etcd.KeepAlive(lease)) lease = view.Etcd.Grant(InfoTtl);
                 bool quorate = view.Etcd.StatusOf(state.ClientUrl, TimeSpan.FromSeconds(1)) is { Leader: not 0 };
                 view.Etcd.Put(ClusterView.Info + state.Node, Sample(state, quorate).ToJsonString(), lease);
+                var members = view.Etcd.Members("member list", (c, o) => c.MemberList(new Etcdserverpb.MemberListRequest(), o)).Members
+                    .Where(m => !m.IsLearner).SelectMany(m => m.ClientURLs.Take(1)).Select(u => new Uri(u)).OrderBy(u => u.ToString(), StringComparer.Ordinal).ToArray();
+                if (commands.RefreshStoreEndpoints(state, members))
+                    log($"store endpoints of the HA daemons now: {string.Join(", ", members.Select(ClusterState.Text))} (used from their next start)");
                 if (lastError is not null) log("publishing this node's information again");
                 lastError = null;
             }

@@ -193,6 +193,8 @@ public sealed record NodeConfig
         {
             if (doc.EtcdCa is null || doc.EtcdCert is null || doc.EtcdKey is null)
                 throw new NodeConfigException($"{path}: etcd_ca, etcd_cert and etcd_key go together (mutual TLS needs all three)");
+            foreach (var (key, file) in new[] { ("etcd_ca", doc.EtcdCa), ("etcd_cert", doc.EtcdCert), ("etcd_key", doc.EtcdKey) })
+                if (!File.Exists(file)) throw new NodeConfigException($"{path}: {key}: {file}: no such file");
             tls = new Store.Etcd.EtcdTls(doc.EtcdCa, doc.EtcdCert, doc.EtcdKey);
         }
 

@@ -33,6 +33,9 @@ public class ConfigurationTests
     [TestCase("node: node1\ntime_scale: 0\n", "time_scale: '0' is not a number from 1 to 1000")]
     [TestCase("node: node1\nwatchdog_client_timeout: 2\nwatchdog_device_timeout: 1\n", "unsafe timeouts")]
     [TestCase("node: [node1\n", "did not find expected ',' or ']'")]
+    [TestCase("node: node1\nstore: etcd:https://127.0.0.1:1\netcd_ca: /etc/hamanager/pki/ca.crt\n", "etcd_ca, etcd_cert and etcd_key go together")]
+    [TestCase("node: node1\nstore: etcd:https://127.0.0.1:1\netcd_ca: /nonexistent/ca.crt\netcd_cert: /nonexistent/node.crt\netcd_key: /nonexistent/node.key\n",
+        "etcd_ca: /nonexistent/ca.crt: no such file")]
     public void A_bad_configuration_stops_the_daemon_with_the_key(string config, string expected)
     {
         var (code, err) = Daemon("lrm", config);

@@ -6,15 +6,14 @@ namespace HaManager.Packaging.Tests;
 
 /// <summary>
 /// Three <c>systemd-nspawn</c> containers with real systemd and journald, each in its own network namespace on
-/// a bridge, our .deb installed with <c>dpkg -i</c> in each (platform §0), and a three-member etcd on the host
-/// that they reach over the bridge. A container's root is the host's OS with copy-on-write overlays on
-/// <c>/usr</c>, <c>/var</c> and <c>/etc</c> (discarded when it stops), so installing and upgrading the package
-/// inside it is real and leaves the host as it was. There is no watchdog device: watchdog-mux writes to a
-/// plain file (<c>--no-ioctl</c>) that this harness watches as the hardware would, and kills the container's
-/// PID 1 — every process in it dies at once — when the file is not fed for the device timeout.
+/// a bridge, our .deb installed with <c>dpkg -i</c> in each (platform §0), formed into a cluster with
+/// <c>ha-cluster create</c> and <c>join</c>: each node runs its own etcd member (unit <c>ha-etcd</c>, mutual TLS)
+/// and dies with it. A container's root is the host's OS with copy-on-write overlays on <c>/usr</c>,
+/// <c>/var</c> and <c>/etc</c> whose upper layers are the node's own disk — they survive its crashes and
+/// reboots, as a machine's disk does, and leave the host as it was. There is no watchdog device: watchdog-mux
+/// writes to a plain file (<c>--no-ioctl</c>) that this harness watches as the hardware would, and kills the
+/// container's PID 1 — every process in it dies at once — when the file is not fed for the device timeout.
 /// </summary>
-/// <remarks>etcd runs on the host, not one member per container: the cases cut and crash HaManager nodes, and a
-/// store member dying with its node would make every case an etcd-member failure too (that has its own tests).</remarks>
 internal sealed class ContainerCluster : IDisposable
 {
     public const string Subnet = "10.231.77";
@@ -22,7 +21,6 @@ internal sealed class ContainerCluster : IDisposable
     private const double Scale = 5;
 
     private readonly string _dir;
-    private readonly EtcdCluster _etcd;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watch;
     private readonly Lock _gate = new();
@@ -41,6 +39,8 @@ internal sealed class ContainerCluster : IDisposable
         public int Init { get; internal set; }
         internal long DeviceLength { get; set; }
         internal bool Armed { get; set; }
+        /// <summary>Whether the package is on the node's disk (installed at its first boot).</summary>
+        internal bool Installed { get; set; }
         internal long LastFedMs { get; set; }
         /// <summary>When (epoch ms) and why the node last died; 0 while it never did.</summary>
         public long DiedAtMs { get; internal set; }
@@ -56,10 +56,9 @@ internal sealed class ContainerCluster : IDisposable
     /// <summary>Node deaths (epoch ms, node, reason) in order: the evidence the overlap check ends intervals with.</summary>
     public List<(long AtMs, string Node, string Why)> Deaths { get; } = [];
 
-    private ContainerCluster(string dir, EtcdCluster etcd)
+    private ContainerCluster(string dir)
     {
         _dir = dir;
-        _etcd = etcd;
         Nodes = Enumerable.Range(1, 3).Select(i => new Node("node" + i, i)).ToList();
         _watch = Task.Run(WatchDevices);
     }
@@ -78,17 +77,16 @@ internal sealed class ContainerCluster : IDisposable
         TestContext.Progress.WriteLine($"cluster: {what}");
     }
 
-    /// <summary>Network, etcd, and the three containers booted with the package installed and running.</summary>
+    /// <summary>Network and the three containers booted with the package installed and running (each on its own,
+    /// on the directory store, until <see cref="Form"/>).</summary>
     public static ContainerCluster Start(string deb)
     {
         RemoveLeftovers();
         string dir = Directory.CreateTempSubdirectory("hamanager-cluster-").FullName;
-        Sh($"ip link add {Bridge} type bridge && ip addr add {Subnet}.1/24 dev {Bridge} && ip link set {Bridge} up");
-        EtcdCluster? etcd = null;
+        Sh($"ip link add {Bridge} type bridge && ip link set {Bridge} up");
         try
         {
-            etcd = EtcdCluster.Start(3, host: Subnet + ".1");
-            var cluster = new ContainerCluster(dir, etcd);
+            var cluster = new ContainerCluster(dir);
             cluster.Prepare(deb);
             foreach (var node in cluster.Nodes)
             {
@@ -101,10 +99,32 @@ internal sealed class ContainerCluster : IDisposable
         }
         catch
         {
-            etcd?.Dispose();
             RemoveLeftovers();
             throw;
         }
+    }
+
+    /// <summary>Forms the cluster as an administrator would: <c>ha-cluster create</c> on node1, <c>join</c> on the
+    /// others with the fingerprint and token create printed; then every node's etcd member, join service and HA
+    /// daemons run on it.</summary>
+    public void Form()
+    {
+        var first = Nodes[0];
+        var created = Exec(first, "env", "HAMANAGER_DEBUG=1", "ha-cluster", "create", "hacl", "--address", first.Address, "--output-format", "json");
+        if (created.Exit != 0) throw new InvalidOperationException($"ha-cluster create failed: {created.Out}{created.Err}");
+        using var json = System.Text.Json.JsonDocument.Parse(created.Out);
+        string fingerprint = json.RootElement.GetProperty("fingerprint").GetString()!, token = json.RootElement.GetProperty("token").GetString()!;
+        foreach (var node in Nodes.Skip(1))
+        {
+            var joined = Exec(node, "env", "HAMANAGER_DEBUG=1", "ha-cluster", "join", first.Address, "--fingerprint", fingerprint, "--token", token, "--address", node.Address);
+            if (joined.Exit != 0) throw new InvalidOperationException($"{node.Name}: ha-cluster join failed: {joined.Out}{joined.Err}");
+        }
+        foreach (var node in Nodes)
+            WaitFor(() => Exec(node, "systemctl", "is-active", "ha-etcd", "ha-cluster", "watchdog-mux", "ha-crm", "ha-lrm").Exit == 0,
+                TimeSpan.FromSeconds(30), $"{node.Name}: ha-etcd, ha-cluster and the HA units active");
+        var status = Exec(first, "ha-cluster", "status");
+        if (!status.Out.Contains("Healthy:          3", StringComparison.Ordinal)) throw new InvalidOperationException("ha-cluster status: " + status.Out + status.Err);
+        Event("cluster formed with ha-cluster create and join");
     }
 
     private void Prepare(string deb)
@@ -123,9 +143,8 @@ internal sealed class ContainerCluster : IDisposable
 
             """);
         File.SetUnixFileMode(Path.Combine(ShareDir, "record-service"), (UnixFileMode)0b111_101_101);
-        string store = "etcd:" + string.Join(',', _etcd.ClientUrls.Select(u => u.GetLeftPart(UriPartial.Authority) + "/hamanager"));
+        // The store, node name and certificates are ha-cluster's to write.
         File.WriteAllText(Path.Combine(ShareDir, "hamanager.yaml"), $"""
-            store: {store}
             watchdog_client_timeout: {Timing.ClientHaSeconds}
             watchdog_device_timeout: {Timing.DeviceHaSeconds}
             time_scale: {Scale.ToString(CultureInfo.InvariantCulture)}
@@ -140,10 +159,12 @@ internal sealed class ContainerCluster : IDisposable
             """);
     }
 
-    /// <summary>Boots a container, installs the package as an administrator would (configuration first, then
-    /// <c>dpkg -i</c>, whose maintainer scripts start the units) and waits until the units run.</summary>
+    /// <summary>Boots a container; at its first boot installs the package as an administrator would (configuration
+    /// first, then <c>dpkg -i</c>, whose maintainer scripts start the units); waits until the units run.</summary>
     public void Boot(Node node)
     {
+        string disk = Path.Combine(_dir, node.Name, "disk");
+        foreach (var layer in new[] { "usr", "var", "etc" }) Directory.CreateDirectory(Path.Combine(disk, layer));
         string hw = Path.Combine(_dir, node.Name, "hw");
         Directory.CreateDirectory(hw);
         File.WriteAllText(Path.Combine(hw, "watchdog"), "");
@@ -153,7 +174,7 @@ internal sealed class ContainerCluster : IDisposable
         string[] masks = ["systemd-networkd-wait-online", "etcd", "corosync", "logd", "openhpid"];
         string command = $"exec systemd-nspawn -D / --volatile=yes --register=no --keep-unit --console=passive"
             + $" --network-namespace-path=/run/netns/{node.Netns} -M hacl-{node.Name} --hostname={node.Name}"
-            + " --overlay=/usr::/usr --overlay=/var::/var --overlay=/etc::/etc"
+            + $" --overlay=/usr:{disk}/usr:/usr --overlay=/var:{disk}/var:/var --overlay=/etc:{disk}/etc:/etc"
             + $" --bind={hw}:/srv/hw --bind={RecordsDir}:/srv/records --bind-ro={ShareDir}:/srv/share"
             + " --boot -- systemd.firstboot=off " + string.Join(' ', masks.Select(m => $"systemd.mask={m}.service"))
             + $" >> {console} 2>&1";
@@ -165,11 +186,19 @@ internal sealed class ContainerCluster : IDisposable
             state = Exec(node, "systemctl", "is-system-running").Out.Trim();
             return state is "running" or "degraded";
         }, TimeSpan.FromSeconds(60), $"{node.Name}: systemd running (last: {state})");
+        if (node.Installed)
+        {
+            // Its disk has everything: systemd starts the units as on any reboot.
+            WaitFor(() => Exec(node, "systemctl", "is-active", "ha-etcd", "watchdog-mux", "ha-crm", "ha-lrm").Exit == 0,
+                TimeSpan.FromSeconds(60), $"{node.Name}: ha-etcd, watchdog-mux, ha-crm and ha-lrm active after the reboot");
+            Event($"{node.Name} rebooted (PID 1 is {node.Init} on the host)");
+            return;
+        }
         string deb = Path.GetFileName(Directory.EnumerateFiles(ShareDir, "hamanager_*.deb").Order(StringComparer.Ordinal).First());
         // The host's policy-rc.d forbids starting services; a node has none (the overlay keeps the host's).
         var install = Exec(node, "sh", "-c", $"""
             set -e
-            hostname {node.Name}
+            hostname {node.Name}; echo {node.Name} > /etc/hostname
             rm -f /usr/sbin/policy-rc.d
             mkdir -p /etc/hamanager
             printf 'node: {node.Name}\n' | cat - /srv/share/hamanager.yaml > /etc/hamanager/hamanager.yaml
@@ -179,6 +208,7 @@ internal sealed class ContainerCluster : IDisposable
         if (install.Exit != 0) throw new InvalidOperationException($"{node.Name}: dpkg -i failed: {install.Out}{install.Err}");
         WaitFor(() => Exec(node, "systemctl", "is-active", "watchdog-mux", "ha-crm", "ha-lrm").Exit == 0,
             TimeSpan.FromSeconds(30), $"{node.Name}: watchdog-mux, ha-crm and ha-lrm active");
+        node.Installed = true;
         Event($"{node.Name} booted and installed {deb} (PID 1 is {node.Init} on the host)");
     }
 
@@ -346,7 +376,6 @@ internal sealed class ContainerCluster : IDisposable
             node.Nspawn?.WaitForExit(20_000);
             node.Nspawn?.Dispose();
         }
-        _etcd.Dispose();
         RemoveLeftovers();
         Directory.Delete(_dir, recursive: true);
     }

@@ -5,9 +5,9 @@ namespace HaManager.Packaging.Tests;
 
 /// <summary>
 /// Goal: the package as Debian administrators run it — three nodes with real systemd and journald, our .deb
-/// installed in each, the units started by its maintainer scripts, etcd as the store — survives a crash and a
-/// cut link without ever running a service twice, logs structured fields to the journal, and is upgraded on
-/// a running node without a reset or a service restart. Method: <see cref="ContainerCluster"/>; the cases run in
+/// installed in each, the units started by its maintainer scripts, formed with ha-cluster into one etcd cluster
+/// of a member per node — survives a crash and a cut link without ever running a service twice, logs structured
+/// fields to the journal, and is upgraded on a running node without a reset or a service restart. Method: <see cref="ContainerCluster"/>; the cases run in
 /// order on one cluster (each builds on the one before, so they are one test) and end with
 /// <c>cluster: N passed, M failed</c>.
 /// </summary>
@@ -39,6 +39,9 @@ public sealed class ContainerClusterTests
         var started = DateTime.UtcNow;
         _cluster = ContainerCluster.Start(PackageBuild.Deb);
         _timings.Add($"boot and install 3 nodes: {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+        started = DateTime.UtcNow;
+        _cluster.Form();
+        _timings.Add($"form the cluster (ha-cluster create, join ×2, HA daemons restarted on it): {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
     }
 
     [OneTimeTearDown]
@@ -78,6 +81,7 @@ public sealed class ContainerClusterTests
     public void Crash_cut_journal_and_upgrade_on_three_containers()
     {
         Case("add three OCF anything services", AddServices);
+        Case("ha-cluster nodes: members, HA roles", ClusterNodes);
         Case("crash node3", Crash);
         Case("cut node2, heal", CutAndHeal);
         Case("journal fields", JournalFields);
@@ -119,6 +123,26 @@ public sealed class ContainerClusterTests
         foreach (var name in Services) Assert.That(status.Out, Does.Contain($"ocf:{name}"), status.Out);
     }
 
+    /// <summary>What <c>ha-cluster nodes</c> shows of the running cluster: every node online and quorate, one
+    /// master, every LRM active (each runs a service), uptime and memory published.</summary>
+    private void ClusterNodes()
+    {
+        var nodes = Cluster.Exec(AnyUp(), "ha-cluster", "nodes", "--output-format", "json");
+        Assert.That(nodes.Exit, Is.Zero, nodes.Err);
+        var rows = JsonDocument.Parse(nodes.Out).RootElement.EnumerateArray().ToList();
+        Assert.That(rows.Select(r => r.GetProperty("node").GetString()), Is.EqualTo(new[] { "node1", "node2", "node3" }), nodes.Out);
+        foreach (var r in rows)
+        {
+            Assert.That(r.GetProperty("online").GetBoolean() && r.GetProperty("quorate").GetBoolean(), Is.True, nodes.Out);
+            Assert.That(r.GetProperty("role").GetString(), Does.Contain("lrm active"), nodes.Out);
+            Assert.That(r.GetProperty("uptime").GetInt64(), Is.GreaterThan(0), nodes.Out);
+        }
+        Assert.That(rows.Count(r => r.GetProperty("role").GetString()!.StartsWith("master", StringComparison.Ordinal)), Is.EqualTo(1), nodes.Out);
+        var text = Cluster.Exec(AnyUp(), "ha-cluster", "nodes").Out;
+        _timings.Add("ha-cluster nodes: " + string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s+", " "))));
+    }
+
     private void Crash()
     {
         var node3 = Node("node3");
@@ -133,7 +157,7 @@ public sealed class ContainerClusterTests
         var reboot = DateTime.UtcNow;
         Cluster.Boot(node3);
         WaitOnline("node3");
-        _timings.Add($"node3 rebooted, installed and back online: {(DateTime.UtcNow - reboot).TotalSeconds:0.0} s");
+        _timings.Add($"node3 rebooted and back online: {(DateTime.UtcNow - reboot).TotalSeconds:0.0} s");
     }
 
     private void CutAndHeal()
@@ -145,6 +169,7 @@ public sealed class ContainerClusterTests
         ContainerCluster.WaitFor(() => node2.Init == 0 && node2.DiedBecause == "watchdog", TimeSpan.FromSeconds(90), "node2 reset by its watchdog");
         long reset = node2.DiedAtMs;
         var moved = WaitStarted("db", s => s.Node != "node2", 120, "db recovered on another node");
+        Assert.That(moved.Node, Is.AnyOf("node1", "node3"), "the record names a node (a rebooted node keeps its host name)");
         _timings.Add($"cut → node2 self-fenced: {(reset - cut) / 1000.0:0.0} s; → db running on {moved.Node}: {(moved.AtMs - cut) / 1000.0:0.0} s");
         Assert.That(moved.AtMs, Is.GreaterThan(reset), "db started elsewhere while the cut node could still run it");
         Assert.That(Cluster.Records().Any(r => r.Service == "db" && r.What == "stop" && r.Node == "node2"), Is.False,

@@ -128,7 +128,7 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
             foreach (var m in added.Members)
             {
                 bool isNew = m.ID == added.Member.ID;
-                members.Add(new JsonObject
+                members.Add((JsonNode)new JsonObject
                 {
                     ["name"] = isNew ? node : m.Name, ["peer"] = m.PeerURLs.First(),
                     ["client"] = isNew ? ClusterState.Text(ClusterState.ClientUrlOf(address)) : m.ClientURLs.FirstOrDefault() ?? "",
@@ -186,7 +186,7 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
             bool witness = registered.GetValueOrDefault(name)?["witness"]?.GetValue<bool>() == true;
             string role = witness ? "witness" : ha.GetValueOrDefault(name, "-");
             if (m.Learner) role = "joining";
-            rows.Add(new JsonObject
+            rows.Add((JsonNode)new JsonObject
             {
                 ["node"] = name, ["id"] = m.IdText, ["address"] = m.Address?.ToString(), ["online"] = info is not null && m.Healthy,
                 ["quorate"] = info?["quorate"]?.GetValue<bool>() == true && m.Healthy, ["role"] = role,
@@ -257,6 +257,8 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
         new LocalMember(paths, mode).StopAll();
         RemoveLocalFiles();
         stdout.Write($"{state.Node} left cluster '{state.Name}'.\n");
+        if (mode == StartMode.Systemd && !state.Witness)
+            stdout.Write("Its HA daemons are stopped; 'systemctl start ha-crm ha-lrm' runs them again on this node's own configuration.\n");
         return new JsonObject { ["cluster"] = state.Name, ["node"] = state.Node, ["left"] = true };
     }
 
@@ -330,8 +332,9 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
     {
         string node = options.Node ?? (Environment.GetEnvironmentVariable("HAMANAGER_NODE") is { Length: > 0 } n ? n : Dns.GetHostName().Split('.')[0]);
         if (ClusterState.CheckName(node, "node name") is { } bad) throw new CliFailure(bad + "\n");
-        var local = NetworkInterface.GetAllNetworkInterfaces().Where(i => i.OperationalStatus != OperationalStatus.Down)
-            .SelectMany(i => i.GetIPProperties().UnicastAddresses).Select(a => a.Address).Where(a => !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal).ToArray();
+        // The kernel's list of addresses (getifaddrs): per-interface properties would also read /etc/resolv.conf.
+        var local = IPGlobalProperties.GetIPGlobalProperties().GetUnicastAddresses()
+            .Select(a => a.Address).Where(a => !IPAddress.IsLoopback(a) && !a.IsIPv6LinkLocal).Distinct().ToArray();
         IPAddress address;
         if (options.Address is { } text)
         {

@@ -82,13 +82,15 @@ public sealed class LocalMember(ClusterPaths paths, StartMode mode)
 
     private static void Systemctl(params string[] args)
     {
-        var (code, output) = Run("systemctl", args);
+        // By its full path: a bare name makes .NET look in the working directory first, which may be unreachable
+        // (a shell entered into a container's namespaces).
+        var (code, output) = Run("/usr/bin/systemctl", args);
         if (code != 0) throw new CliFailure($"systemctl {string.Join(' ', args)} failed: {output.Trim()}\n");
     }
 
     private static (int Code, string Output) Run(string file, IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
         foreach (var a in args) psi.ArgumentList.Add(a);
         try
         {
@@ -112,7 +114,7 @@ public sealed class LocalMember(ClusterPaths paths, StartMode mode)
         File.Delete(pidFile);
         var argv = new List<string> { "-c", "setsid sh -c 'echo $$ > \"$0\"; exec \"$@\"' \"$@\" < /dev/null >> \"$LOGFILE\" 2>&1 &", "sh", pidFile, program };
         argv.AddRange(args);
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
         foreach (var a in argv) psi.ArgumentList.Add(a);
         psi.Environment["LOGFILE"] = paths.LogFile(name);
         using (var p = Process.Start(psi)!)

@@ -142,7 +142,8 @@ public static class Chaos
         };
         using var stop = new CancellationTokenSource();
         var ticker = new Thread(() => { while (!stop.IsCancellationRequested) { supervisor.Tick(); Thread.Sleep(50); } }) { IsBackground = true };
-        var history = new StoreHistory(supervisor.Observer.ReadManagerStatus);
+        var history = new StoreHistory(supervisor.Observer.ReadManagerStatus,
+            supervisor.Observer is Store.Etcd.EtcdStore etcd ? StoreHistory.EtcdFencing(etcd) : null);
         Thread? historyWatch = null;
         int injected = 0;
         // Ctrl-C or SIGTERM ends the campaign without leaving node processes behind.

@@ -7,7 +7,8 @@ namespace HaManager.LocalCluster.Tests;
 
 /// <summary>
 /// Goal: the chaos runner's store check tells an unreachable store (no finding) from a manager status that does
-/// not parse (a violation), and catches a torn status on a real directory store — proof that it can fail.
+/// not parse (a violation), and catches a torn status on a real directory store and a deposed master's write on a
+/// real etcd — proof that it can fail.
 /// </summary>
 public class StoreHistoryTests
 {
@@ -44,5 +45,35 @@ public class StoreHistoryTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Test]
+    public void A_deposed_masters_write_on_etcd_is_caught_and_a_new_masters_is_not()
+    {
+        var address = (StoreAddress.Etcd)StoreAddress.Parse(HaManager.TestSupport.TestEtcd.Shared.StoreAddress(HaManager.TestSupport.TestEtcd.NewPrefix()));
+        var budget = Core.SafetyBudget.Derived(10, 5);
+        using var node1 = new Store.Etcd.EtcdStore(address, "node1", budget);
+        using var node2 = new Store.Etcd.EtcdStore(address, "node2", budget);
+        var history = new StoreHistory(node1.ReadManagerStatus, StoreHistory.EtcdFencing(node1));
+
+        var lease1 = node1.Locks.TryAcquire("ha_manager_lock")!;
+        node1.WriteManagerStatus(new ManagerStatus { MasterNode = "node1" }, lease1);
+        history.Sample();
+        Assert.That(history.Violation, Is.Null, "the holder's own write");
+
+        node1.Locks.Release("ha_manager_lock");
+        var lease2 = node2.Locks.TryAcquire("ha_manager_lock")!;
+        history.Sample();
+        Assert.That(history.Violation, Is.Null, "the old master's status, written before the new master took the lock");
+        Assert.That(() => node1.WriteManagerStatus(new ManagerStatus { MasterNode = "node1" }, lease1), Throws.InstanceOf<HaEnvironmentException>(),
+            "the guard refuses the deposed master");
+        node2.WriteManagerStatus(new ManagerStatus { MasterNode = "node2" }, lease2);
+        history.Sample();
+        Assert.That(history.Violation, Is.Null, "the new master's write");
+
+        // The bug the fencing token prevents, planted: the deposed master writes without the guard.
+        node1.Connection.Put(node1.Keys.ManagerStatusMeta, Core.Formats.StatusJson.Write(new ManagerStatus { MasterNode = "node1" }));
+        history.Sample();
+        Assert.That(history.Violation, Does.Contain("fencing: the manager status was written by node1").And.Contain("after node2 took ha_manager_lock"));
     }
 }

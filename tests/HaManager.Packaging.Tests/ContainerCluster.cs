@@ -179,13 +179,23 @@ internal sealed class ContainerCluster : IDisposable
             + " --boot -- systemd.firstboot=off " + string.Join(' ', masks.Select(m => $"systemd.mask={m}.service"))
             + $" >> {console} 2>&1";
         node.Nspawn = Process.Start(new ProcessStartInfo("sh", ["-c", command]) { UseShellExecute = false })!;
-        node.Init = WaitFor(() => ChildOf(node.Nspawn.Id), TimeSpan.FromSeconds(20), $"{node.Name}: the container's PID 1");
+        // The container's systemd: nspawn may have short-lived helper children besides it.
+        node.Init = WaitFor(() => ProcStat.Pids().FirstOrDefault(p => ProcStat.Parent(p) == node.Nspawn.Id && Comm(p) == "systemd"),
+            TimeSpan.FromSeconds(20), $"{node.Name}: the container's PID 1");
         string state = "";
-        WaitFor(() =>
+        try
         {
-            state = Exec(node, "systemctl", "is-system-running").Out.Trim();
-            return state is "running" or "degraded";
-        }, TimeSpan.FromSeconds(60), $"{node.Name}: systemd running (last: {state})");
+            WaitFor(() =>
+            {
+                state = Exec(node, "systemctl", "is-system-running").Out.Trim();
+                return state is "running" or "degraded";
+            }, TimeSpan.FromSeconds(60), $"{node.Name}: systemd running");
+        }
+        catch (TimeoutException e)
+        {
+            string tail = File.Exists(console) ? string.Join('\n', File.ReadAllLines(console).TakeLast(15)) : "(no console output)";
+            throw new TimeoutException($"{e.Message} (last state: '{state}'; console:\n{tail})");
+        }
         if (node.Installed)
         {
             // Its disk has everything: systemd starts the units as on any reboot.
@@ -338,6 +348,12 @@ internal sealed class ContainerCluster : IDisposable
     {
         try { Process.GetProcessById(pid).Kill(); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException) { }
+    }
+
+    private static string Comm(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); }
+        catch (IOException) { return ""; }
     }
 
     private static int ChildOf(int pid) => ProcStat.Pids().FirstOrDefault(child => ProcStat.Parent(child) == pid);

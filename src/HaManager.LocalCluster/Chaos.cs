@@ -122,6 +122,12 @@ public static class Chaos
         return new ChaosResult(options.Runs, violations, faults);
     }
 
+    /// <summary>Starts without an armed watchdog, by watchdog-mux's client records (<see cref="Records.UnarmedStarts"/>).</summary>
+    public static List<string> Unarmed(Supervisor supervisor, ClusterTiming timing) =>
+        Records.UnarmedStarts(Records.Read(supervisor.Layout.Record),
+            supervisor.Nodes.ToDictionary(n => n.Name, n => File.Exists(supervisor.Layout.MuxClients(n.Name)) ? File.ReadAllLines(supervisor.Layout.MuxClients(n.Name)) : []),
+            (timing.DeviceRealSeconds + 1) * 1000L);
+
     private static void TryDelete(string dir)
     {
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
@@ -195,7 +201,9 @@ public static class Chaos
                 if (!Retry(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started")))
                     return ($"setup: could not enable ocf:{sid} again within 60 s", injected, root);
             string? DoubleRuns() => Records.Overlaps(Records.Read(supervisor.Layout.Record)) is > 0 and var overlaps
-                ? $"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')" : null;
+                ? $"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')"
+                : Unarmed(supervisor, timing) is [var first, ..] and var all
+                ? $"armed-start: {all.Count} start(s) without the LRM's watchdog armed, first: {first} (files 'record', 'nodes/*/watchdog-mux.clients')" : null;
             if ((DoubleRuns() ?? history.Violation) is { } early) return (early, injected, root);
 
             // Liveness: a node reset or crashed late boots after the boot delay, and a lock lives L.

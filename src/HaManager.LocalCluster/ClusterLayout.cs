@@ -20,6 +20,8 @@ public sealed record ClusterLayout(string Root)
     public string ActiveMarker(string node) => Path.Combine(Node(node), "mux.active");
     public string NodeConfig(string node) => Path.Combine(Node(node), "hamanager.yaml");
     public string PostMortemDir(string node) => Path.Combine(Node(node), "post-mortem");
+    /// <summary>watchdog-mux's record of its clients' arrivals and departures on a node.</summary>
+    public string MuxClients(string node) => Path.Combine(Node(node), "watchdog-mux.clients");
     public string Log(string node, string daemon) => Path.Combine(Node(node), daemon + ".log");
 
     /// <summary>Where this tool's own files live (the daemons, watchdog-mux, our OCF agents).</summary>

@@ -64,4 +64,41 @@ public static class Records
         }
         return running;
     }
+
+    /// <summary>Every service start on a node whose LRM did not have the watchdog armed: by watchdog-mux's own
+    /// record of its clients (<paramref name="muxClients"/>: node → lines <c>EPOCH-MS open|close|vanished|expired
+    /// PID COMMAND…</c>), a start must fall in an interval from an LRM's <c>open</c> to its departure. The LRM
+    /// arms the watchdog only while it holds its agent lock, so the node resets before that lock can pass on.
+    /// An <c>open</c> up to <paramref name="acceptSlackMs"/> after the start still counts: the kernel completes
+    /// a connection before watchdog-mux accepts it, and a frozen watchdog-mux, which accepts late, does not feed
+    /// either — the node resets within the device timeout, which is what the slack should be.</summary>
+    public static List<string> UnarmedStarts(IEnumerable<RecordLine> lines, IReadOnlyDictionary<string, string[]> muxClients, long acceptSlackMs)
+    {
+        var armed = new Dictionary<string, List<(long From, long To)>>(StringComparer.Ordinal);
+        foreach (var (node, records) in muxClients)
+        {
+            var intervals = armed[node] = [];
+            var open = new Dictionary<int, long>();
+            foreach (var raw in records)
+            {
+                var f = raw.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length < 3 || !long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
+                    || !int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
+                if (f[1] == "open")
+                {
+                    if (f.Length == 4 && f[3].Contains(" lrm", StringComparison.Ordinal)) open[pid] = ms;
+                }
+                else if (open.Remove(pid, out long from)) intervals.Add((from, ms));
+            }
+            intervals.AddRange(open.Values.Select(from => (from, long.MaxValue)));
+        }
+        var found = new List<string>();
+        foreach (var start in lines.Where(l => l.What == "start" && l.Instance is not null))
+        {
+            var intervals = armed.GetValueOrDefault(start.Node) ?? [];
+            if (!intervals.Any(i => i.From - acceptSlackMs <= start.Ms && start.Ms <= i.To))
+                found.Add($"{start.Instance} started on {start.Node} at {start.Ms} without an LRM's armed watchdog there");
+        }
+        return found;
+    }
 }

@@ -202,6 +202,7 @@ public sealed class Supervisor : IDisposable
             $"{Q(Path.Combine(tool, "watchdog-mux"))} --no-ioctl --device {Q(device)} --socket {Q(_layout.MuxSocket(node.Name))}"
             + $" --active-marker {Q(_layout.ActiveMarker(node.Name))} --client-timeout {_timing.ClientRealSeconds}"
             + $" --device-timeout {_timing.DeviceRealSeconds} --post-mortem {Q(Path.Combine(_layout.PostMortemDir(node.Name), "watchdog-mux"))}"
+            + $" --client-record {Q(_layout.MuxClients(node.Name))}"
             + $" >> {Q(_layout.Log(node.Name, "watchdog-mux"))} 2>&1 &",
             $"i=0; while [ ! -S {Q(_layout.MuxSocket(node.Name))} ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
             // As the units' Restart=on-failure, RestartSec=5s (scaled): a daemon that dies is started again. One

@@ -147,6 +147,7 @@ public sealed class Multiplexer
             // Upstream ignores marker errors too: the marker only guards restarts.
         }
         Info($"added new client (PID {pid}) to watch", pid);
+        RecordClient("open", pid);
         return true;
     }
 
@@ -192,6 +193,7 @@ public sealed class Multiplexer
         if (client.MagicClose)
         {
             Info($"client (PID {client.Pid}) has disconnected cleanly. Removing it gracefully from the watch", client.Pid);
+            RecordClient("close", client.Pid);
             _clients.Remove(client);
         }
         else
@@ -199,6 +201,7 @@ public sealed class Multiplexer
             // The slot stays: a client that vanished without saying goodbye keeps the node from being
             // fed until the reset.
             Error($"client (PID {client.Pid}) did not stop watchdog - disable watchdog updates", client.Pid);
+            RecordClient("vanished", client.Pid);
             StopFeeding(client, "disconnected", (_clockMs() - client.LastUpdateMs) / 1000);
             JournalLog.SyncJournal();
         }
@@ -207,6 +210,22 @@ public sealed class Multiplexer
             Info("all watchdog client connections to the multiplexer closed");
             try { Directory.Delete(_options.ActiveMarkerPath); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Appends a client's arrival or departure to the client record (when one is configured): the
+    /// evidence, independent of the daemons, of when each of them had the watchdog armed.</summary>
+    private void RecordClient(string what, int pid)
+    {
+        if (_options.ClientRecordPath.Length == 0) return;
+        try
+        {
+            File.AppendAllText(_options.ClientRecordPath,
+                $"{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()} {what} {pid} {PostMortemRecord.CommandLineOf(pid)}\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Error($"cannot append to the client record '{_options.ClientRecordPath}' - {e.Message}");
         }
     }
 
@@ -248,6 +267,7 @@ public sealed class Multiplexer
             if (age > _options.ClientTimeoutSeconds)
             {
                 Error($"client (PID {client.Pid}) watchdog expired - disable watchdog updates", client.Pid);
+                RecordClient("expired", client.Pid);
                 StopFeeding(client, "expired", age);
             }
         }

@@ -40,6 +40,11 @@ public sealed record MuxOptions
     /// <c>/var/lib/hamanager/post-mortem/watchdog-mux</c>; env <c>WATCHDOG_MUX_POST_MORTEM</c>.</summary>
     public string PostMortemPath { get; init; } = "/var/lib/hamanager/post-mortem/watchdog-mux";
 
+    /// <summary>Where every client's arrival and departure is appended (<c>EPOCH-MS open|close|vanished|expired PID
+    /// COMMAND…</c>), the evidence of when each daemon had the watchdog armed; empty (the default): nowhere. Env
+    /// <c>WATCHDOG_MUX_CLIENT_RECORD</c>.</summary>
+    public string ClientRecordPath { get; init; } = "";
+
     /// <summary>Seconds of silence after which a warning is logged and the journal synced.</summary>
     public int ClientWarningSeconds => ClientTimeoutSeconds * 5 / 6;
 
@@ -47,11 +52,11 @@ public sealed record MuxOptions
     public const string Usage = """
         usage: watchdog-mux [--socket PATH] [--device PATH] [--active-marker PATH]
                             [--client-timeout SECONDS] [--device-timeout SECONDS] [--no-ioctl]
-                            [--post-mortem PATH]
+                            [--post-mortem PATH] [--client-record PATH]
         Feeds the watchdog device for as long as every client (CRM, LRM) keeps writing to the socket.
         Environment: WATCHDOG_MUX_SOCKET, WATCHDOG_MUX_DEVICE, WATCHDOG_MUX_ACTIVE_MARKER,
         WATCHDOG_MUX_CLIENT_TIMEOUT, WATCHDOG_MUX_DEVICE_TIMEOUT, WATCHDOG_MUX_NO_IOCTL=1, WATCHDOG_MODULE,
-        WATCHDOG_MUX_POST_MORTEM.
+        WATCHDOG_MUX_POST_MORTEM, WATCHDOG_MUX_CLIENT_RECORD.
         """;
 
     /// <summary>Reads the environment, then the arguments. Throws <see cref="ArgumentException"/> with a
@@ -68,6 +73,7 @@ public sealed record MuxOptions
         if (env("WATCHDOG_MODULE") is { Length: > 0 } module) o = o with { WatchdogModule = module };
         if (env("WATCHDOG_MUX_JOURNAL_SOCKET") is { Length: > 0 } j) o = o with { JournalSocket = j };
         if (env("WATCHDOG_MUX_POST_MORTEM") is { } pm) o = o with { PostMortemPath = pm };
+        if (env("WATCHDOG_MUX_CLIENT_RECORD") is { } cr) o = o with { ClientRecordPath = cr };
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -81,6 +87,7 @@ public sealed record MuxOptions
                 "--device-timeout" => o with { DeviceTimeoutSeconds = Seconds(Value(), "--device-timeout") },
                 "--no-ioctl" => o with { NoIoctl = true },
                 "--post-mortem" => o with { PostMortemPath = Value() },
+                "--client-record" => o with { ClientRecordPath = Value() },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }

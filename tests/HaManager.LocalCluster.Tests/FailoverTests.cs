@@ -47,6 +47,9 @@ public class FailoverTests
         Assert.That(after, Is.GreaterThanOrEqualTo(c.LockLifetimeReal - c.RoundReal - 0.5), c.Story());
         Assert.That(LocalCluster.Records.Overlaps(c.Records()), Is.Zero, c.Story());
         Assert.That(c.Records().Count(r => r.Instance == "b" && r.What == "start"), Is.EqualTo(1), "ocf:b was left alone");
+        // watchdog-mux's own record: every start happened while that node's LRM had the watchdog armed.
+        Assert.That(File.ReadAllText(c.Layout.MuxClients("node2")), Does.Match(@"\d+ open \d+ .*HaManager\.Daemon lrm"));
+        Assert.That(LocalCluster.Chaos.Unarmed(c.Supervisor, c.Timing), Is.Empty, c.Story());
         TestContext.Out.WriteLine($"recovered {after:F1} s after the crash; lock lifetime {c.LockLifetimeReal:F1} s (real)");
     }
 

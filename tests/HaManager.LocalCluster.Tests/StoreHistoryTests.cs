@@ -77,3 +77,41 @@ public class StoreHistoryTests
         Assert.That(history.Violation, Does.Contain("fencing: the manager status was written by node1").And.Contain("after node2 took ha_manager_lock"));
     }
 }
+
+/// <summary>
+/// Goal: the armed-start check reads watchdog-mux's client record right, and catches a start without an armed
+/// LRM — planted in records of the real formats. Method: synthetic record lines.
+/// </summary>
+public class ArmedStartTests
+{
+    private static RecordLine Start(long ms, string node) => new(ms, "start", "s0", node);
+
+    private static readonly Dictionary<string, string[]> Mux = new()
+    {
+        ["node1"] =
+        [
+            "1000 open 41 /usr/lib/hamanager/HaManager.Daemon crm",
+            "2000 open 42 /usr/lib/hamanager/HaManager.Daemon lrm",
+            "9000 close 42 /usr/lib/hamanager/HaManager.Daemon lrm",
+            "12000 open 77 /usr/lib/hamanager/HaManager.Daemon lrm",
+            "15000 expired 77 ",
+        ],
+    };
+
+    [TestCase(2500, true, TestName = "A start while the LRM is connected is armed")]
+    [TestCase(1800, true, TestName = "A start just before watchdog-mux accepted the LRM is armed (accept slack)")]
+    [TestCase(500, false, TestName = "A start before any LRM connected is caught")]
+    [TestCase(1500, false, TestName = "Only the CRM connected: not armed for services")]
+    [TestCase(9500, false, TestName = "A start after the LRM closed its watchdog is caught")]
+    [TestCase(16000, false, TestName = "A start after the LRM's client expired is caught")]
+    public void Starts_are_checked_against_the_LRMs_armed_intervals(long at, bool armed)
+    {
+        var found = Records.UnarmedStarts([Start(at, "node1")], Mux, acceptSlackMs: 300);
+        Assert.That(found, armed ? Is.Empty : Has.Count.EqualTo(1));
+        if (!armed) Assert.That(found[0], Does.Contain($"s0 started on node1 at {at} without an LRM's armed watchdog"));
+    }
+
+    [Test]
+    public void A_node_without_any_record_has_nothing_armed() =>
+        Assert.That(Records.UnarmedStarts([Start(5000, "node2")], Mux, 300), Has.Count.EqualTo(1));
+}

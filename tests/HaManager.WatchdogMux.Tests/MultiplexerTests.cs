@@ -60,6 +60,7 @@ public class MultiplexerTests
         Assert.That(mux.Output, Does.Contain("exit watchdog-mux with active connections"));
         var record = PostMortemRecord.Read(mux.PostMortem);
         Assert.That((record?.Reason, record?.ClientPid), Is.EqualTo(("disconnected", Environment.ProcessId)), "the post-mortem names the client");
+        Assert.That(File.ReadAllLines(mux.ClientRecord).Select(l => l.Split(' ')[1]), Is.EqualTo(new[] { "open", "vanished" }));
     }
 
     [Test]
@@ -81,6 +82,7 @@ public class MultiplexerTests
         Assert.That(record.SilentSeconds, Is.InRange(4, 5), "and for how long: just past the 3 s timeout");
         Assert.That(record.Time, Is.InRange(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 10, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         Assert.That(record.Client, Does.Contain("testhost").Or.Contain("dotnet"));
+        Assert.That(File.ReadAllLines(mux.ClientRecord).Select(l => l.Split(' ')[1]), Is.EqualTo(new[] { "open", "expired" }));
     }
 
     [Test]
@@ -119,6 +121,10 @@ public class MultiplexerTests
         Assert.That(mux.WroteMagicClose, Is.True, "no client left: magic close");
         Assert.That(mux.Output, Does.Contain("clean exit"));
         Assert.That(File.Exists(mux.PostMortem), Is.False, "a clean goodbye is no self-fence");
+        var record = File.ReadAllLines(mux.ClientRecord);
+        Assert.That(record, Has.Length.EqualTo(2));
+        Assert.That(record[0], Does.Match($@"^\d{{13}} open {Environment.ProcessId} .*(dotnet|testhost)"), "when, who, and its command line");
+        Assert.That(record[1], Does.Match($@"^\d{{13}} close {Environment.ProcessId} "));
     }
 
     [Test]

@@ -22,6 +22,7 @@ internal sealed class MuxFixture : IDisposable
     public string Fifo => Path.Combine(Dir, "watchdog");
     public string Marker => Path.Combine(Dir, "active");
     public string PostMortem => Path.Combine(Dir, "post-mortem", "watchdog-mux");
+    public string ClientRecord => Path.Combine(Dir, "clients");
 
     public static string MuxDll => Path.Combine(AppContext.BaseDirectory, "watchdog-mux.dll");
 
@@ -40,7 +41,7 @@ internal sealed class MuxFixture : IDisposable
             RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
         };
         foreach (var a in new[] { MuxDll, "--no-ioctl", "--device", Fifo, "--socket", Socket, "--active-marker", Marker,
-                     "--post-mortem", PostMortem, "--client-timeout", clientTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                     "--post-mortem", PostMortem, "--client-record", ClientRecord, "--client-timeout", clientTimeout.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);
         psi.Environment["WATCHDOG_MUX_JOURNAL_SOCKET"] = Path.Combine(Dir, "no-journal");
         // Readiness as systemd sees it: the daemon sends READY=1 once it listens. A test that wants to

@@ -17,7 +17,9 @@ namespace HaManager.Cli.Cluster;
 public static class JoinProtocol
 {
     private const int MaxLine = 256 * 1024;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    /// <summary>How long either side waits for the other: the member's answer may wait out etcd's refusal of a
+    /// member change right after another one (up to 20 s, see <see cref="ClusterView.Reconfigure{T}"/>).</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
 
     /// <summary>Sends <paramref name="request"/> to the member at <paramref name="address"/> and returns its answer.
     /// Refuses (<see cref="CliFailure"/>, nothing sent) when the member's CA is not <paramref name="fingerprint"/>.</summary>

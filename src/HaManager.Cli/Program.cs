@@ -16,7 +16,7 @@ namespace HaManager.Cli
     /// <summary>The command tree, upstream's argument conventions and error forms (config-cli §9).</summary>
     public static class HaManagerCli
     {
-        private const int Failure = 255;
+        private const int Failure = Failures.ExitCode;
 
         private static readonly string[] TopLevel = ["add", "config", "crm-command", "explain", "groupadd", "groupconfig", "groupremove", "groupset", "help", "migrate", "relocate", "remove", "rules", "set", "status", "what-if"];
         private static readonly string[] RuleWords = ["add", "config", "list", "remove", "set"];
@@ -96,30 +96,17 @@ namespace HaManager.Cli
                 stderr.Write(usage + "\n");
                 return Failure;
             }
-            try
+            return Failures.Report("ha-manager", stderr, () =>
             {
-                return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
-            }
-            catch (ParameterFailure e)
-            {
-                return ParameterError(e, usage, stderr);
-            }
-            catch (CliFailure e)
-            {
-                stderr.Write(e.Message);
-                return Failure;
-            }
-            catch (HaEnvironmentException e)
-            {
-                stderr.Write(e.Message.EndsWith('\n') ? e.Message : e.Message + "\n");
-                return Failure;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // A bug of ours: say so in one line (never a stack trace at the user), and where to look.
-                stderr.Write($"ha-manager: internal error ({e.GetType().Name}): {e.Message.TrimEnd()} - please report it\n");
-                return Failure;
-            }
+                try
+                {
+                    return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+                }
+                catch (ParameterFailure e)
+                {
+                    return ParameterError(e, usage, stderr);
+                }
+            });
         }
 
         private static int ParameterError(ParameterFailure e, string usage, TextWriter stderr)

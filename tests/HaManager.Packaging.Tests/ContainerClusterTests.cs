@@ -238,7 +238,7 @@ public sealed class ContainerClusterTests
         string control = Path.Combine(work, "tree", "DEBIAN", "control");
         File.WriteAllText(control, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(control), @"(?m)^Version: .*$", "Version: 0.1.0+upgrade1"));
         string deb = Path.Combine(Cluster.ShareDir, "upgrade_0.1.0+upgrade1_amd64.deb");
-        var build = Repo.Run("dpkg-deb", ["-b", Path.Combine(work, "tree"), deb], timeout: TimeSpan.FromMinutes(3));
+        var build = Repo.Run("dpkg-deb", ["-Zgzip", "-z1", "-b", Path.Combine(work, "tree"), deb], timeout: TimeSpan.FromMinutes(3));
         Assert.That(build.Exit, Is.Zero, build.Err);
         Directory.Delete(work, recursive: true);
         return deb;

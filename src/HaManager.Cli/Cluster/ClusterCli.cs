@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using HaManager.Core.Environment;
 
 namespace HaManager.Cli.Cluster;
 
@@ -13,7 +11,7 @@ namespace HaManager.Cli.Cluster;
 /// </summary>
 public static class ClusterCli
 {
-    private const int Failure = 255;
+    private const int Failure = Failures.ExitCode;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -46,32 +44,8 @@ public static class ClusterCli
             stderr.Write($"USAGE: {Usage(parsed.CommandResult.Command)}\n");
             return Failure;
         }
-        try
-        {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
-        }
-        catch (CliFailure e)
-        {
-            stderr.Write(e.Message);
-            return Failure;
-        }
-        catch (HaEnvironmentException e)
-        {
-            stderr.Write(e.Message.EndsWith('\n') ? e.Message : e.Message + "\n");
-            return Failure;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            stderr.Write($"ha-cluster: {e.Message} (run it as root)\n");
-            return Failure;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // A bug of ours, or a failure we did not foresee: one line, and the whole story with HAMANAGER_DEBUG=1.
-            stderr.Write(Environment.GetEnvironmentVariable("HAMANAGER_DEBUG") == "1" ? $"ha-cluster: {e}\n"
-                : $"ha-cluster: internal error ({e.GetType().Name}): {e.Message.TrimEnd()} - please report it (HAMANAGER_DEBUG=1 shows where)\n");
-            return Failure;
-        }
+        return Failures.Report("ha-cluster", stderr,
+            () => parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }));
     }
 
     private static string Usage(Command command) =>

@@ -13,7 +13,8 @@ namespace HaManager.Cli.Cluster;
 /// a step that fails after that undoes the earlier ones (files, the etcd member added for a joining node).</summary>
 public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextWriter stderr)
 {
-    /// <summary>What <c>create</c> and <c>join</c> are told about this node (defaults: host name, the address of the default route).</summary>
+    /// <summary>What <c>create</c> and <c>join</c> are told about this node (defaults: the host name, its only IPv4 address,
+    /// systemd when it runs).</summary>
     public sealed record NodeOptions(string? Node, string? Address, StartMode? Start);
 
     // ---- create
@@ -103,7 +104,7 @@ public sealed class ClusterCommands(ClusterPaths paths, TextWriter stdout, TextW
         if (!CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(Field("token")), System.Text.Encoding.UTF8.GetBytes(expected)))
             return JoinProtocol.Refusal("wrong join token (ha-cluster token on a member shows it)");
         string node = Field("node");
-        if (Core.Formats.HaFormats.CheckHaNodeList(node) is not null || ClusterState.CheckName(node, "node name") is { } badName)
+        if (Core.Formats.HaFormats.CheckHaNodeList(node) is not null || ClusterState.CheckName(node, "node name") is not null)
             return JoinProtocol.Refusal($"'{node}' is not a valid node name");
         if (!IPAddress.TryParse(Field("address"), out var address)) return JoinProtocol.Refusal("'address' is not an IP address");
         bool witness = request["witness"] is JsonValue w && w.TryGetValue(out bool b) && b;

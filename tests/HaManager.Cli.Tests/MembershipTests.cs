@@ -16,7 +16,12 @@ public class MembershipTests
     [OneTimeSetUp]
     public void Network()
     {
-        Assume.That(Environment.UserName, Is.EqualTo("root"), "network namespaces need root");
+        if (Environment.UserName != "root")
+        {
+            const string message = "the membership tests need root (network namespaces, a bridge)";
+            if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail(message);
+            Assert.Ignore(message);
+        }
         Prerequisites.Require("etcd-server", "/usr/bin/etcd");
         Prerequisites.Require("etcd-client", "/usr/bin/etcdctl");
         Assert.That(File.Exists(MembershipNetwork.Tool), Is.True, MembershipNetwork.Tool);

@@ -74,6 +74,11 @@ public static class Records
     /// either — the node resets within the device timeout, which is what the slack should be.</summary>
     public static List<string> UnarmedStarts(IEnumerable<RecordLine> lines, IReadOnlyDictionary<string, string[]> muxClients, long acceptSlackMs)
     {
+        var all = lines.ToList();
+        // A node's power loss ends every client of its watchdog-mux, which writes nothing then: the record
+        // file's hardware lines say when (and a PID comes back in the node's next life).
+        var deaths = all.Where(l => l.Instance is null && l.What is "reset" or "crash" or "fence" or "down")
+            .GroupBy(l => l.Node).ToDictionary(g => g.Key, g => g.Select(l => l.Ms).Order().ToList(), StringComparer.Ordinal);
         var armed = new Dictionary<string, List<(long From, long To)>>(StringComparer.Ordinal);
         foreach (var (node, records) in muxClients)
         {
@@ -84,16 +89,20 @@ public static class Records
                 var f = raw.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
                 if (f.Length < 3 || !long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
                     || !int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
-                if (f[1] == "open")
-                {
-                    if (f.Length == 4 && f[3].Contains(" lrm", StringComparison.Ordinal)) open[pid] = ms;
-                }
-                else if (open.Remove(pid, out long from)) intervals.Add((from, ms));
+                if (open.Remove(pid, out long from)) intervals.Add((from, ms)); // a departure, or the PID's next life
+                if (f[1] == "open" && f.Length == 4 && f[3].Contains(" lrm", StringComparison.Ordinal)) open[pid] = ms;
             }
             intervals.AddRange(open.Values.Select(from => (from, long.MaxValue)));
+            var died = deaths.GetValueOrDefault(node) ?? [];
+            for (int i = 0; i < intervals.Count; i++)
+            {
+                var (from, to) = intervals[i];
+                long death = died.FirstOrDefault(d => d >= from, long.MaxValue);
+                intervals[i] = (from, Math.Min(to, death));
+            }
         }
         var found = new List<string>();
-        foreach (var start in lines.Where(l => l.What == "start" && l.Instance is not null))
+        foreach (var start in all.Where(l => l.What == "start" && l.Instance is not null))
         {
             var intervals = armed.GetValueOrDefault(start.Node) ?? [];
             if (!intervals.Any(i => i.From - acceptSlackMs <= start.Ms && start.Ms <= i.To))

@@ -112,6 +112,21 @@ public class ArmedStartTests
     }
 
     [Test]
+    public void A_PID_of_the_nodes_next_life_and_a_power_loss_end_an_interval()
+    {
+        // Each life of a node is a new PID namespace: its LRM may be PID 15 again. The mux writes nothing when the
+        // node loses power; the record file's hardware line says when.
+        var mux = new Dictionary<string, string[]>
+        {
+            ["node2"] = ["1000 open 15 /x/HaManager.Daemon lrm", "5000 open 15 /x/HaManager.Daemon lrm"],
+        };
+        var lines = new List<RecordLine> { new(3000, "reset", null, "node2") };
+        Assert.That(Records.UnarmedStarts([.. lines, Start(1100, "node2")], mux, 300), Is.Empty, "the first life, armed");
+        Assert.That(Records.UnarmedStarts([.. lines, Start(5200, "node2")], mux, 300), Is.Empty, "the next life, armed");
+        Assert.That(Records.UnarmedStarts([.. lines, Start(4000, "node2")], mux, 300), Has.Count.EqualTo(1), "between the reset and the next open");
+    }
+
+    [Test]
     public void A_node_without_any_record_has_nothing_armed() =>
         Assert.That(Records.UnarmedStarts([Start(5000, "node2")], Mux, 300), Has.Count.EqualTo(1));
 }

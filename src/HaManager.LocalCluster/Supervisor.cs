@@ -43,6 +43,9 @@ public sealed class Supervisor : IDisposable
         public NodePower Power { get; set; } = NodePower.Down;
         public bool Cut { get; set; }
         public bool Paused { get; set; }
+        /// <summary>Whether the node's watchdog timer counts on while it is paused (a stalled machine) rather than
+        /// standing still with it (a paused virtual machine).</summary>
+        public bool PausedWatchdogRuns { get; set; }
         public Process? Group { get; set; }
         public long DeviceLength { get; set; }
         public bool Armed { get; set; }
@@ -246,6 +249,7 @@ public sealed class Supervisor : IDisposable
         group.Dispose();
         node.Group = null;
         node.Power = NodePower.Down;
+        node.Paused = false;
         node.BootAtMs = NowMs + (long)(_timing.Real(BootDelayHaSeconds) * 1000);
         SetOnline(node.Name, false);
         Record($"{reason} {node.Name}");
@@ -261,7 +265,8 @@ public sealed class Supervisor : IDisposable
             long now = NowMs;
             foreach (var node in Nodes)
             {
-                if (node.Power == NodePower.Up && node.Paused) continue; // a frozen machine: its watchdog timer is frozen too
+                // A paused virtual machine: its watchdog timer is frozen too. A stalled machine's is not.
+                if (node.Power == NodePower.Up && node.Paused && !node.PausedWatchdogRuns) continue;
                 if (node.Power == NodePower.Up)
                 {
                     long length = new FileInfo(_layout.Device(node.Name)).Length;
@@ -299,9 +304,12 @@ public sealed class Supervisor : IDisposable
         lock (_gate) PowerCut(NodeNamed(name), "fence");
     }
 
-    /// <summary>Freezes a whole node (SIGSTOP to its process group: daemons, watchdog-mux and services), as a
-    /// virtual machine is paused: its watchdog timer is frozen with it, so nothing fences it while it sleeps.</summary>
-    public void Pause(string name)
+    /// <summary>Freezes a whole node (SIGSTOP to its process group: daemons, watchdog-mux and services). By default as
+    /// a virtual machine is paused: its watchdog timer is frozen with it, so nothing fences it while it sleeps, and
+    /// its services run on when it resumes — outside what watchdog fencing can protect. With
+    /// <paramref name="watchdogRuns"/> as a stalled machine: its hardware watchdog counts on and resets it once the
+    /// device timeout passes unfed, which is what the safety budget counts on.</summary>
+    public void Pause(string name, bool watchdogRuns = false)
     {
         lock (_gate)
         {
@@ -309,6 +317,7 @@ public sealed class Supervisor : IDisposable
             if (node.Power != NodePower.Up || node.Group is not { } group || node.Paused) return;
             Syscall.kill(-group.Id, Signum.SIGSTOP);
             node.Paused = true;
+            node.PausedWatchdogRuns = watchdogRuns;
             Record($"pause {name}");
             _say($"{name}: paused");
         }

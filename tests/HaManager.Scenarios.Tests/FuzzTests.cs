@@ -64,9 +64,14 @@ public class FuzzTests
         // batches are written as the commands they expanded to, so the directory replays exactly.
         var fuzzer = new Fuzzer(new FuzzOptions());
         var run = fuzzer.RunSeed(77);
-        string dir = Fuzzer.WriteScenario(run, Path.Combine(Path.GetTempPath(), "hamanager-fuzz-test"));
-        var input = ScenarioDirectory.Load(dir);
-        Assert.That(input.Commands.SelectMany(b => b), Does.Not.Contain(FuzzCase.HealMarker));
-        Assert.That(Simulation.Run(input), Is.EqualTo(input.ExpectedLog));
+        string root = Directory.CreateTempSubdirectory("hamanager-fuzz-test-").FullName;
+        try
+        {
+            string dir = Fuzzer.WriteScenario(run, root);
+            var input = ScenarioDirectory.Load(dir);
+            Assert.That(input.Commands.SelectMany(b => b), Does.Not.Contain(FuzzCase.HealMarker));
+            Assert.That(Simulation.Run(input), Is.EqualTo(input.ExpectedLog));
+        }
+        finally { Directory.Delete(root, recursive: true); }
     }
 }

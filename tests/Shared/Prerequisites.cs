@@ -15,6 +15,15 @@ public static class Prerequisites
     private static readonly object Gate = new();
     private static readonly Dictionary<string, string?> Attempted = new(StringComparer.Ordinal);
 
+    /// <summary>Tests that need root (network namespaces, containers): without it a failure in CI, else ignored.</summary>
+    public static void RequireRoot(string why)
+    {
+        if (Environment.UserName == "root") return;
+        string message = $"root is needed for {why}";
+        if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail(message);
+        Assert.Ignore(message);
+    }
+
     /// <summary>Makes sure <paramref name="file"/> exists, installing Debian package <paramref name="package"/> if needed.</summary>
     public static void Require(string package, string file)
     {

@@ -66,7 +66,8 @@ public static class ClusterCli
     private static Command Build(TextWriter stdout, TextWriter stderr)
     {
         var paths = ClusterPaths.FromEnvironment();
-        var commands = new ClusterCommands(paths, stdout, stderr);
+        // A command writes its text to the writer it is given: standard output, or nowhere when the result goes out as JSON.
+        ClusterCommands Commands(TextWriter text) => new(paths, text, stderr);
         var root = new Command("ha-cluster", "Create, join, leave and show a HaManager cluster on etcd.") { new HelpOption() };
 
         Option<string> Format()
@@ -102,7 +103,7 @@ public static class ClusterCli
 
         var clusterName = new Argument<string>("name") { Description = "The cluster's name." };
         var create = new Command("create", "Create a cluster with this node as its first member.") { clusterName, nodeName, address, start };
-        root.Subcommands.Add(WithFormat(create, Format(), (p, w) => Quiet(paths, w, stderr).Create(p.GetValue(clusterName)!, NodeOptions(p))));
+        root.Subcommands.Add(WithFormat(create, Format(), (p, w) => Commands(w).Create(p.GetValue(clusterName)!, NodeOptions(p))));
 
         foreach (var (word, witness, text) in new[]
         {
@@ -113,25 +114,25 @@ public static class ClusterCli
             var seed = new Argument<string>("address") { Description = "The address of a cluster member." };
             var join = new Command(word, text) { seed, fingerprint, token, nodeName, address, start };
             root.Subcommands.Add(WithFormat(join, Format(), (p, w) =>
-                Quiet(paths, w, stderr).Join(p.GetValue(seed)!, p.GetValue(fingerprint)!, Token(p), witness, NodeOptions(p))));
+                Commands(w).Join(p.GetValue(seed)!, p.GetValue(fingerprint)!, Token(p), witness, NodeOptions(p))));
         }
 
         var leave = new Command("leave", "Take this node out of its cluster: remove its etcd member, stop it and remove its cluster files.") { force };
-        root.Subcommands.Add(WithFormat(leave, Format(), (p, w) => Quiet(paths, w, stderr).Leave(p.GetValue(force))));
+        root.Subcommands.Add(WithFormat(leave, Format(), (p, w) => Commands(w).Leave(p.GetValue(force))));
 
         var gone = new Argument<string>("node") { Description = "The node to remove." };
         var delnode = new Command("delnode", "Remove another node (one that is gone) from the cluster.") { gone, force };
-        root.Subcommands.Add(WithFormat(delnode, Format(), (p, w) => Quiet(paths, w, stderr).DelNode(p.GetValue(gone)!, p.GetValue(force))));
+        root.Subcommands.Add(WithFormat(delnode, Format(), (p, w) => Commands(w).DelNode(p.GetValue(gone)!, p.GetValue(force))));
 
         root.Subcommands.Add(WithFormat(new Command("status", "The cluster's name, quorum, this node and the certificate fingerprint."), Format(),
-            (_, w) => Quiet(paths, w, stderr).Status()));
+            (_, w) => Commands(w).Status()));
         root.Subcommands.Add(WithFormat(new Command("nodes", "Every member: id, address, state, quorum view, HA role, uptime, load, memory."), Format(),
-            (p, w) => Quiet(paths, w, stderr).Nodes(text: w != TextWriter.Null)));
+            (p, w) => Commands(w).Nodes(text: w != TextWriter.Null)));
 
         var tokenCommand = new Command("token", "Print the join token (root only).");
         tokenCommand.SetAction(_ =>
         {
-            stdout.Write(commands.Token() + "\n");
+            stdout.Write(Commands(stdout).Token() + "\n");
             return 0;
         });
         root.Subcommands.Add(tokenCommand);
@@ -141,6 +142,4 @@ public static class ClusterCli
         root.Subcommands.Add(serve);
         return root;
     }
-
-    private static ClusterCommands Quiet(ClusterPaths paths, TextWriter stdout, TextWriter stderr) => new(paths, stdout, stderr);
 }

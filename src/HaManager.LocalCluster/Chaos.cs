@@ -152,12 +152,15 @@ public static class Chaos
             supervisor.Observer is Store.Etcd.EtcdStore etcd ? StoreHistory.EtcdFencing(etcd) : null);
         Thread? historyWatch = null;
         int injected = 0;
-        // Ctrl-C or SIGTERM ends the campaign without leaving node processes behind.
-        void Interrupted(object? sender, EventArgs e) => supervisor.Down();
-        void CtrlC(object? sender, ConsoleCancelEventArgs e) => supervisor.Down();
-        AppDomain.CurrentDomain.ProcessExit += Interrupted;
-        Console.CancelKeyPress += CtrlC;
         var broken = new Broken();
+        // Ctrl-C or SIGTERM ends the campaign without leaving node processes behind, or a folder that cannot be
+        // removed (the read-only fault's immutable attribute).
+        using var interrupted = Signals.CleanUpOn(() =>
+        {
+            supervisor.Down();
+            broken.HealStore();
+            output.WriteLine($"chaos: seed {seed} interrupted - every node taken down; the run's folder: {root}");
+        });
         try
         {
             supervisor.BootAll();
@@ -215,8 +218,6 @@ public static class Chaos
         }
         finally
         {
-            AppDomain.CurrentDomain.ProcessExit -= Interrupted;
-            Console.CancelKeyPress -= CtrlC;
             stop.Cancel();
             if (ticker.IsAlive) ticker.Join(5000);
             historyWatch?.Join(5000);

@@ -27,6 +27,7 @@ public static class Demo
         var nodes = Enumerable.Range(1, nodeCount).Select(i => $"node{i}").ToList();
         using var supervisor = new Supervisor(root, nodes, timing, Say, etcdMembers);
         using var stop = new CancellationTokenSource();
+        using var signals = Signals.CleanUpOn(supervisor.Down); // no node processes left behind when interrupted
         var ticker = new Thread(() =>
         {
             while (!stop.IsCancellationRequested)

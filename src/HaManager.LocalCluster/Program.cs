@@ -22,7 +22,7 @@ var fencingOption = new Option<string>("--fencing")
     DefaultValueFactory = _ => "watchdog",
 };
 fencingOption.AcceptOnlyFromAmong("watchdog", "hardware");
-var up = new Command("up", "Start the nodes and supervise them in the foreground (Ctrl-C or 'down' stops).") { dirOption, nodesOption, scaleOption, storeOption, fencingOption };
+var up = new Command("up", "Start the nodes and supervise them in the foreground (Ctrl-C, SIGTERM or 'down' stops).") { dirOption, nodesOption, scaleOption, storeOption, fencingOption };
 up.SetAction(p =>
 {
     string dir = Path.GetFullPath(p.GetValue(dirOption)!);
@@ -30,7 +30,7 @@ up.SetAction(p =>
     using var supervisor = new Supervisor(dir, Enumerable.Range(1, p.GetValue(nodesOption)).Select(i => $"node{i}").ToList(), timing,
         line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}"), EtcdMembers(p));
     using var stop = new CancellationTokenSource();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+    using var signals = Signals.StopOn(stop.Cancel);
     if (p.GetValue(fencingOption) == "hardware") supervisor.EnableHardwareFencing();
     supervisor.BootAll();
     Console.WriteLine($"up: {supervisor.Nodes.Count} nodes in {dir}; 'ha-local-cluster status|crash|cut|heal|pause|resume|down --dir {dir}' from another shell");

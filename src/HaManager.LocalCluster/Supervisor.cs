@@ -59,6 +59,7 @@ public sealed class Supervisor : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Action<string> _say;
     private readonly object _gate = new();
+    private bool _halted;
     private readonly Dictionary<string, List<TcpCutProxy>> _proxies = new(StringComparer.Ordinal);
 
     /// <summary>Seconds a reset or crashed node stays down before it boots (HA seconds): long enough for
@@ -184,7 +185,7 @@ public sealed class Supervisor : IDisposable
     {
         lock (_gate)
             foreach (var node in Nodes)
-                if (node.Power == NodePower.Down) Boot(node);
+                if (node.Power == NodePower.Down && !_halted) Boot(node);
     }
 
     private void Boot(NodeState node)
@@ -262,6 +263,7 @@ public sealed class Supervisor : IDisposable
     {
         lock (_gate)
         {
+            if (_halted) return;
             long now = NowMs;
             foreach (var node in Nodes)
             {
@@ -409,19 +411,24 @@ public sealed class Supervisor : IDisposable
         return null;
     }
 
-    /// <summary>Stops every node (their services die with them).</summary>
+    /// <summary>Stops every node for good (their services die with them): no node boots afterwards.</summary>
     public void Down()
     {
         lock (_gate)
+        {
+            // For good: a node waiting to reboot must not boot afterwards (a campaign's ticker may still run while
+            // SIGTERM's handler takes the cluster down; it booted orphaned nodes that way).
+            _halted = true;
             foreach (var node in Nodes)
-                if (node.Power == NodePower.Up && node.Group is { } group)
-                {
-                    Syscall.kill(-group.Id, Signum.SIGKILL);
-                    group.WaitForExit(5000);
-                    node.Power = NodePower.Down;
-                    node.BootAtMs = 0;
-                    Record($"down {node.Name}");
-                }
+            {
+                node.BootAtMs = 0;
+                if (node.Power != NodePower.Up || node.Group is not { } group) continue;
+                Syscall.kill(-group.Id, Signum.SIGKILL);
+                group.WaitForExit(5000);
+                node.Power = NodePower.Down;
+                Record($"down {node.Name}");
+            }
+        }
     }
 
     private NodeState NodeNamed(string name) =>

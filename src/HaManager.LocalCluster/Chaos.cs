@@ -103,7 +103,9 @@ public static class Chaos
         for (int r = 0; r < options.Runs; r++)
         {
             ulong seed = options.Seed + (ulong)r;
-            var (violation, injected, root) = RunOne(options, seed, output);
+            // Interrupted, the campaign still ends with its summary line, of the runs it completed.
+            var (violation, injected, root) = RunOne(options, seed, output,
+                () => output.WriteLine($"chaos: {r} runs, {violations} violations, {faults} faults injected"));
             faults += injected;
             if (violation is null)
             {
@@ -134,7 +136,7 @@ public static class Chaos
         catch (IOException) { }
     }
 
-    private static (string? Violation, int Faults, string Root) RunOne(ChaosOptions o, ulong seed, TextWriter output)
+    private static (string? Violation, int Faults, string Root) RunOne(ChaosOptions o, ulong seed, TextWriter output, Action summary)
     {
         string root = Directory.CreateTempSubdirectory("hamanager-chaos-").FullName;
         var timing = ClusterTiming.For(o.TimeScale) with { Etcd = o.EtcdMembers > 0 };
@@ -160,6 +162,7 @@ public static class Chaos
             supervisor.Down();
             broken.HealStore();
             output.WriteLine($"chaos: seed {seed} interrupted - every node taken down; the run's folder: {root}");
+            summary();
         });
         try
         {

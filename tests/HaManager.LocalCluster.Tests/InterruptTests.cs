@@ -39,6 +39,13 @@ public class InterruptTests
         lock (lines) Assert.Fail($"no line with '{part}' within {seconds} s:\n{string.Join('\n', lines)}");
     }
 
+    /// <summary>Waits up to five seconds for <paramref name="condition"/>.</summary>
+    private static void Eventually(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition() && clock.Elapsed.TotalSeconds < 5) Thread.Sleep(50);
+    }
+
     /// <summary>PIDs whose command line names <paramref name="folder"/>.</summary>
     private static List<int> ProcessesIn(string folder) =>
         Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(int.Parse!)
@@ -76,6 +83,9 @@ public class InterruptTests
                 WaitForLine(p, lines, "step 3: directory store read-only", 90);
                 Assert.That(ProcessesIn(nodes), Is.Not.Empty, "the nodes run");
                 Terminate(p, lines, 128 + 15);
+                // The output handlers may still be running when the exit is seen.
+                Eventually(() => { lock (lines) return lines[^1].StartsWith("chaos: 0 runs", StringComparison.Ordinal); });
+                lock (lines) Assert.That(lines[^1], Is.EqualTo("chaos: 0 runs, 0 violations, 0 faults injected"), "the summary of the completed runs ends it");
             }
             Assert.That(ProcessesIn(nodes), Is.Empty, "no node process survives the campaign");
             Assert.DoesNotThrow(() => Directory.Delete(tmp, recursive: true), "the store is writable again");
@@ -100,6 +110,7 @@ public class InterruptTests
                 Thread.Sleep(2000);
                 Assert.That(ProcessesIn(nodes), Is.Not.Empty, "the nodes run");
                 Terminate(p, lines, 0);
+                Eventually(() => { lock (lines) return lines.Contains("down"); });
                 lock (lines) Assert.That(lines, Does.Contain("down"));
             }
             Assert.That(ProcessesIn(nodes), Is.Empty, "no node process survives");

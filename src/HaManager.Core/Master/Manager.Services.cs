@@ -341,6 +341,10 @@ public sealed partial class Manager
     private void NextFromFreeze(string sid, ServiceStatusEntry sd, ServiceConfigEntry cd)
     {
         if (LrmModeOf(sd.Node) != LrmMode.Active) return;
+        // Only where the LRM can take the service over now: a node the master does not see online may have
+        // written its status (on etcd, its presence lags its writes) but is about to be fenced, and a service
+        // unfrozen there goes straight to 'fence' (a chaos campaign's finding; frozen services never fence).
+        if (_ns.Get(sd.Node) is not (NodeState.Online or NodeState.Maintenance)) return;
         ChangeServiceState(sid, sd, cd.State == RequestedStates.Started ? ServiceState.Started : ServiceState.RequestStop);
     }
 

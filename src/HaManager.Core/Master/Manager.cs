@@ -35,6 +35,7 @@ public sealed partial class Manager
     private SortedMap<ServiceConfigEntry> _sc = new();
     private Dictionary<string, LrmMode> _lrmModes = new(StringComparer.Ordinal);
     private List<string> _releasedForDisarm = [];
+    private List<string> _holdingLock = [];
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
 
     // Rules and legacy groups (Manager.Rules.cs).
@@ -84,7 +85,7 @@ public sealed partial class Manager
         var nodeInfo = _node.Membership.GetNodeInfo();
         bool nodeListChanged = _ns.NodeListChanged(nodeInfo);
         ReadLrmStatuses();
-        _ns.Update(nodeInfo, _lrmModes, _releasedForDisarm);
+        _ns.Update(nodeInfo, _lrmModes, _releasedForDisarm, _holdingLock);
 
         var localState = _ns.Get(_node.Name);
         if (localState != NodeState.Online && localState != NodeState.Maintenance)
@@ -130,6 +131,7 @@ public sealed partial class Manager
     {
         var modes = new Dictionary<string, LrmMode>(StringComparer.Ordinal);
         var released = new List<string>();
+        var holding = new List<string>();
         var results = new Dictionary<string, LrmResult>(StringComparer.Ordinal);
         foreach (var node in _ns.Nodes.ToList())
         {
@@ -138,9 +140,11 @@ public sealed partial class Manager
             var mode = LrmModes.Parse(lrm.Mode) ?? LrmMode.Active;
             modes[node] = mode;
             if (mode == LrmMode.Disarm && lrm.State == "wait_for_agent_lock") released.Add(node);
+            if (lrm.State is "active" or "maintenance") holding.Add(node);
         }
         _lrmModes = modes;
         _releasedForDisarm = released;
+        _holdingLock = holding;
         _results = results;
     }
 

@@ -35,12 +35,15 @@ public sealed class NodeStatusTracker
     public HardwareFencing Hardware { get; }
 
     /// <summary>
-    /// True iff the node's LRM last reported that it released its agent lock and watchdog for disarming
-    /// (state <c>wait_for_agent_lock</c> in mode <c>disarm</c>): it may run services unprotected and its
-    /// free lock proves nothing. Such a node is never declared dead by timeout nor fenced by its lock; its
-    /// services wait until it reports again (having re-armed). Upstream lacks this: a node cut off while
-    /// (or after) disarming was "fenced" through its released lock and its services started elsewhere while
-    /// still running (found by the fuzzer).
+    /// True iff the node's LRM released its agent lock and watchdog for disarming (it reported state
+    /// <c>wait_for_agent_lock</c> in mode <c>disarm</c>) and has not reported holding its lock again since (state
+    /// <c>active</c> or <c>maintenance</c>): it may run services unprotected and its free lock proves nothing. Such a
+    /// node is never declared dead by timeout nor fenced by its lock; its services wait until it re-arms. Upstream
+    /// lacks this: a node cut off while (or after) disarming was "fenced" through its released lock and its
+    /// services started elsewhere while still running (found by the fuzzer). Re-armed means holding the lock, not
+    /// merely reporting mode <c>active</c>: an LRM that has read <c>arm-ha</c> waits for its lock until the master
+    /// unfreezes its services, and a chaos campaign on etcd showed a node cut off in that gap fenced through its
+    /// still-released lock. The memory is this master's; a new master starts from the LRMs' reports.
     /// </summary>
     public bool IsUnprotected(string node) => _unprotected.Contains(node);
 
@@ -61,10 +64,16 @@ public sealed class NodeStatusTracker
         info.Online.Keys.Any(n => !_states.ContainsKey(n)) || _states.Keys.Any(n => !info.Online.ContainsKey(n));
 
     /// <summary>Round step 4: both passes of crm-manager §6.2.</summary>
-    public void Update(NodeInfo info, IReadOnlyDictionary<string, LrmMode> lrmModes, IEnumerable<string>? unprotected = null)
+    /// <param name="info">The cluster membership.</param>
+    /// <param name="lrmModes">Each node's LRM mode as read this round.</param>
+    /// <param name="released">Nodes whose LRM reports its lock released for disarming.</param>
+    /// <param name="holding">Nodes whose LRM reports holding its lock (re-armed).</param>
+    public void Update(NodeInfo info, IReadOnlyDictionary<string, LrmMode> lrmModes, IEnumerable<string>? released = null,
+        IEnumerable<string>? holding = null)
     {
-        _unprotected.Clear();
-        _unprotected.UnionWith(unprotected ?? []);
+        _unprotected.UnionWith(released ?? []);
+        _unprotected.ExceptWith(holding ?? []);
+        _reportedUnprotected.IntersectWith(_unprotected);
         long now = _node.Clock.MonotonicSeconds;
         var online = info.Online.Where(kv => kv.Value).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
         foreach (var node in online)
@@ -144,7 +153,7 @@ public sealed class NodeStatusTracker
         {
             if (_reportedUnprotected.Add(node))
                 _log.Write(LogLevel.Notice,
-                    $"node '{node}' released its agent lock for disarming, its lock proves nothing - not fencing it until it reports again");
+                    $"node '{node}' released its agent lock for disarming, its lock proves nothing - not fencing it until it holds its lock again");
         }
         else if (_node.Locks.TryAcquire(lockName) is not null)
             return Fenced(node, $"fencing: acknowledged - got agent lock for node '{node}'");

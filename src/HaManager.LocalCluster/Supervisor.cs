@@ -416,8 +416,8 @@ public sealed class Supervisor : IDisposable
     {
         lock (_gate)
         {
-            // For good: a node waiting to reboot must not boot afterwards (a campaign's ticker may still run while
-            // SIGTERM's handler takes the cluster down; it booted orphaned nodes that way).
+            // For good: a campaign's ticker still runs while a signal handler takes the cluster down, and must not
+            // boot a node that was waiting to reboot once the handler is done.
             _halted = true;
             foreach (var node in Nodes)
             {

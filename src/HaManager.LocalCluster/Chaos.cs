@@ -126,9 +126,31 @@ public static class Chaos
 
     /// <summary>Starts without an armed watchdog, by watchdog-mux's client records (<see cref="Records.UnarmedStarts"/>).</summary>
     public static List<string> Unarmed(Supervisor supervisor, ClusterTiming timing) =>
-        Records.UnarmedStarts(Records.Read(supervisor.Layout.Record),
-            supervisor.Nodes.ToDictionary(n => n.Name, n => File.Exists(supervisor.Layout.MuxClients(n.Name)) ? File.ReadAllLines(supervisor.Layout.MuxClients(n.Name)) : []),
+        Unarmed(supervisor.Layout, supervisor.Nodes.Select(n => n.Name), timing);
+
+    private static List<string> Unarmed(ClusterLayout layout, IEnumerable<string> nodes, ClusterTiming timing) =>
+        Records.UnarmedStarts(Records.Read(layout.Record),
+            nodes.ToDictionary(n => n, n => File.Exists(layout.MuxClients(n)) ? File.ReadAllLines(layout.MuxClients(n)) : []),
             (timing.DeviceRealSeconds + 1) * 1000L);
+
+    /// <summary>What the records of a cluster folder break, if anything: two copies of a service at once, or a
+    /// start without an armed LRM.</summary>
+    public static string? RecordViolation(ClusterLayout layout, IEnumerable<string> nodes, ClusterTiming timing) =>
+        Records.Overlaps(Records.Read(layout.Record)) is > 0 and var overlaps
+            ? $"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')"
+            : Unarmed(layout, nodes, timing) is [var first, ..] and var all
+            ? $"armed-start: {all.Count} start(s) without the LRM's watchdog armed, first: {first} (files 'record', 'nodes/*/watchdog-mux.clients')"
+            : null;
+
+    /// <summary>Checks a kept run's folder again (after a checker fix, say): its nodes are the folders under
+    /// <c>nodes/</c>.</summary>
+    public static string? Recheck(string dir, double timeScale)
+    {
+        var layout = new ClusterLayout(dir);
+        if (!File.Exists(layout.Record)) throw new FileNotFoundException($"no record file in {dir} (not a local cluster's folder)");
+        var nodes = Directory.Exists(Path.Combine(dir, "nodes")) ? Directory.GetDirectories(Path.Combine(dir, "nodes")).Select(Path.GetFileName).OfType<string>() : [];
+        return RecordViolation(layout, nodes, ClusterTiming.For(timeScale));
+    }
 
     private static void TryDelete(string dir)
     {
@@ -206,10 +228,7 @@ public static class Chaos
             foreach (var sid in disabled)
                 if (!Retry(() => Operator(supervisor, "set", $"ocf:{sid}", "--state", "started")))
                     return ($"setup: could not enable ocf:{sid} again within 60 s", injected, root);
-            string? DoubleRuns() => Records.Overlaps(Records.Read(supervisor.Layout.Record)) is > 0 and var overlaps
-                ? $"single-runner: {overlaps} start(s) while the service ran elsewhere (file 'record')"
-                : Unarmed(supervisor, timing) is [var first, ..] and var all
-                ? $"armed-start: {all.Count} start(s) without the LRM's watchdog armed, first: {first} (files 'record', 'nodes/*/watchdog-mux.clients')" : null;
+            string? DoubleRuns() => RecordViolation(supervisor.Layout, nodes, timing);
             if ((DoubleRuns() ?? history.Violation) is { } early) return (early, injected, root);
 
             // Liveness: a node reset or crashed late boots after the boot delay, and a lock lives L.

@@ -3,7 +3,7 @@ using System.CommandLine.Help;
 using System.Globalization;
 using HaManager.LocalCluster;
 
-// ha-local-cluster. Exit codes: 0 ok; 1 the demo did not recover every service or saw an overlap; 2 usage.
+// ha-local-cluster. Exit codes: 0 ok; 1 the demo did not recover every service or saw an overlap, a campaign or a check found a violation; 2 usage or an unreadable folder.
 var dirOption = new Option<string>("--dir") { Description = "The cluster directory (default ./ha-local-cluster).", DefaultValueFactory = _ => "ha-local-cluster" };
 var nodesOption = new Option<int>("--nodes") { Description = "How many nodes (2 to 9, default 3).", DefaultValueFactory = _ => 3 };
 nodesOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 2 or > 9) r.AddError("--nodes must be from 2 to 9"); });
@@ -134,8 +134,28 @@ chaos.SetAction(p =>
     return result.Violations == 0 ? 0 : 1;
 });
 
+var checkDir = new Argument<string>("dir") { Description = "A kept run's folder (chaos-failures/chaos-seed-S) or a cluster directory." };
+var check = new Command("check", "Check a cluster folder's records again: no two copies of a service at once, every start by an armed LRM "
+    + "(exit 0 clean, 1 violation).") { checkDir, chaosScale };
+check.SetAction(p =>
+{
+    string dir = Path.GetFullPath(p.GetValue(checkDir)!);
+    try
+    {
+        string? violation = Chaos.Recheck(dir, p.GetValue(chaosScale));
+        Console.WriteLine(violation is null ? $"check: {dir}: no violation" : $"check: {dir}: VIOLATION {violation}");
+        return violation is null ? 0 : 1;
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+    {
+        Console.Error.WriteLine($"ha-local-cluster: {e.Message}");
+        return 2;
+    }
+});
+
 root.Subcommands.Add(up);
 root.Subcommands.Add(chaos);
+root.Subcommands.Add(check);
 root.Subcommands.Add(status);
 root.Subcommands.Add(Control("crash", "Power-cut a node now; it boots again later.", true));
 root.Subcommands.Add(Control("cut", "Cut a node's network: it loses quorum and fences itself.", true));

@@ -67,7 +67,8 @@ public static class Records
 
     /// <summary>Every service start on a node whose LRM did not have the watchdog armed: by watchdog-mux's own
     /// record of its clients (<paramref name="muxClients"/>: node → lines <c>EPOCH-MS open|close|vanished|expired
-    /// PID COMMAND…</c>), a start must fall in an interval from an LRM's <c>open</c> to its departure. The LRM
+    /// PID COMMAND…</c>), a start must fall in an interval from an LRM's <c>open</c> to its departure (a departure
+    /// that dooms the node — vanished, expired — lasts until the reset, when one follows within the slack). The LRM
     /// arms the watchdog only while it holds its agent lock, so the node resets before that lock can pass on.
     /// An <c>open</c> up to <paramref name="acceptSlackMs"/> after the start still counts: the kernel completes
     /// a connection before watchdog-mux accepts it, and a frozen watchdog-mux, which accepts late, does not feed
@@ -82,6 +83,8 @@ public static class Records
         var armed = new Dictionary<string, List<(long From, long To)>>(StringComparer.Ordinal);
         foreach (var (node, records) in muxClients)
         {
+            var died = deaths.GetValueOrDefault(node) ?? [];
+            long NextDeath(long after) => died.FirstOrDefault(d => d >= after, long.MaxValue);
             var intervals = armed[node] = [];
             var open = new Dictionary<int, long>();
             foreach (var raw in records)
@@ -89,16 +92,23 @@ public static class Records
                 var f = raw.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries);
                 if (f.Length < 3 || !long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
                     || !int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) continue;
-                if (open.Remove(pid, out long from)) intervals.Add((from, ms)); // a departure, or the PID's next life
+                if (open.Remove(pid, out long from))
+                {
+                    // A departure, or the PID's next life. An LRM that vanished or expired leaves its node doomed:
+                    // watchdog-mux stops feeding and the device resets it. A start that completes in between (the
+                    // LRM began it armed, its agent finished after the LRM died) is as protected as before, when
+                    // the reset follows within the device timeout, which the record file shows.
+                    long to = ms;
+                    if (f[1] is "vanished" or "expired" && NextDeath(ms) is var death && death - ms <= acceptSlackMs) to = death;
+                    intervals.Add((from, to));
+                }
                 if (f[1] == "open" && f.Length == 4 && f[3].Contains(" lrm", StringComparison.Ordinal)) open[pid] = ms;
             }
             intervals.AddRange(open.Values.Select(from => (from, long.MaxValue)));
-            var died = deaths.GetValueOrDefault(node) ?? [];
             for (int i = 0; i < intervals.Count; i++)
             {
                 var (from, to) = intervals[i];
-                long death = died.FirstOrDefault(d => d >= from, long.MaxValue);
-                intervals[i] = (from, Math.Min(to, death));
+                intervals[i] = (from, Math.Min(to, NextDeath(from)));
             }
         }
         var found = new List<string>();

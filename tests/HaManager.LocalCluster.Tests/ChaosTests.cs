@@ -47,6 +47,32 @@ public class ChaosTests
     }
 
     [Test]
+    public void A_kept_folder_can_be_checked_again()
+    {
+        string dir = Directory.CreateTempSubdirectory("hamanager-recheck-").FullName;
+        try
+        {
+            foreach (var node in new[] { "node1", "node2" })
+            {
+                Directory.CreateDirectory(Path.Combine(dir, "nodes", node));
+                File.WriteAllText(Path.Combine(dir, "nodes", node, "watchdog-mux.clients"), "500 open 17 /x/HaManager.Daemon lrm\n");
+            }
+            string record = Path.Combine(dir, "record");
+            File.WriteAllText(record, "1000 start s0 node1\n2000 start s0 node2\n");
+            Assert.That(Chaos.Recheck(dir, 10), Does.StartWith("single-runner: 1 start(s)"));
+            File.WriteAllText(record, "1000 start s0 node1\n1500 stop s0 node1\n2000 start s0 node2\n");
+            Assert.That(Chaos.Recheck(dir, 10), Is.Null);
+            File.AppendAllText(record, "9000 start s1 node3\n"); // node3 has no watchdog-mux record at all
+            Assert.That(Chaos.Recheck(dir, 10), Does.StartWith("armed-start: 1 start(s)"));
+            Assert.Throws<FileNotFoundException>(() => Chaos.Recheck(Path.Combine(dir, "nodes"), 10));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
     public void The_same_schedule_is_safe_with_real_fencing_and_caught_with_broken_fencing()
     {
         string keep = Directory.CreateTempSubdirectory("hamanager-chaos-test-").FullName;

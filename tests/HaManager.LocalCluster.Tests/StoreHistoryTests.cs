@@ -126,6 +126,22 @@ public class ArmedStartTests
         Assert.That(Records.UnarmedStarts([.. lines, Start(4000, "node2")], mux, 300), Has.Count.EqualTo(1), "between the reset and the next open");
     }
 
+    [TestCase(5800, true, true, TestName = "A start completing after the LRM vanished, before the reset that follows, is armed")]
+    [TestCase(5800, false, false, TestName = "A start after the LRM vanished is caught when no reset follows")]
+    [TestCase(6100, true, false, TestName = "A start after the reset that followed the LRM's vanishing is caught")]
+    public void A_vanished_LRM_dooms_its_node_until_the_reset(long at, bool reset, bool armed)
+    {
+        // Seed 9518: the LRM began a slow start armed and was killed; the agent finished 2 s later, as the device
+        // reset the node. Without a reset within the device timeout, nothing protects such a start.
+        var mux = new Dictionary<string, string[]>
+        {
+            ["node3"] = ["1000 open 21 /x/HaManager.Daemon lrm", "5000 vanished 21 "],
+        };
+        List<RecordLine> lines = reset ? [new(6000, "reset", null, "node3")] : [];
+        var found = Records.UnarmedStarts([.. lines, new(at, "start", "s1", "node3")], mux, acceptSlackMs: 4000);
+        Assert.That(found, armed ? Is.Empty : Has.Count.EqualTo(1));
+    }
+
     [Test]
     public void A_node_without_any_record_has_nothing_armed() =>
         Assert.That(Records.UnarmedStarts([Start(5000, "node2")], Mux, 300), Has.Count.EqualTo(1));

@@ -181,9 +181,13 @@ public static class Chaos
         // removed (the read-only fault's immutable attribute).
         using var interrupted = Signals.CleanUpOn(() =>
         {
-            supervisor.Down();
+            // The watchers first: a store read on a disposed connection would abort the process.
+            stop.Cancel();
+            if (ticker.IsAlive) ticker.Join(5000);
+            historyWatch?.Join(5000);
+            supervisor.Dispose(); // the nodes, and the etcd members
             broken.HealStore();
-            output.WriteLine($"chaos: seed {seed} interrupted - every node taken down; the run's folder: {root}");
+            output.WriteLine($"chaos: seed {seed} interrupted - every node and etcd member taken down; the run's folder: {root}");
             summary();
         });
         try

@@ -27,7 +27,12 @@ public static class Demo
         var nodes = Enumerable.Range(1, nodeCount).Select(i => $"node{i}").ToList();
         using var supervisor = new Supervisor(root, nodes, timing, Say, etcdMembers);
         using var stop = new CancellationTokenSource();
-        using var signals = Signals.CleanUpOn(supervisor.Down); // no node processes left behind when interrupted
+        // No node or etcd process left behind when interrupted (the store handle stays: the loop below may still read).
+        using var signals = Signals.CleanUpOn(() =>
+        {
+            supervisor.Down();
+            supervisor.Etcd?.Dispose();
+        });
         var ticker = new Thread(() =>
         {
             while (!stop.IsCancellationRequested)

@@ -97,6 +97,34 @@ public class InterruptTests
     }
 
     [Test]
+    public void A_terminated_etcd_campaign_stops_its_etcd_members()
+    {
+        Prerequisites.Require("etcd-server", EtcdCluster.Binary);
+        string tmp = Directory.CreateTempSubdirectory("hamanager-interrupt-").FullName;
+        var members = new List<int>();
+        try
+        {
+            var (p, lines) = Start(tmp, "chaos", "--runs", "1", "--seed", "1", "--steps", "3", "--store", "etcd", "--keep-dir", Path.Combine(tmp, "kept"));
+            using (p)
+            {
+                WaitForLine(p, lines, "step 1:", 90);
+                members.AddRange(ProcStat.Pids().Where(pid => ProcStat.Parent(pid) == p.Id
+                    && ProcStat.CommandLine(pid) is { } cmd && cmd.StartsWith(EtcdCluster.Binary, StringComparison.Ordinal)));
+                Assert.That(members, Has.Count.EqualTo(3), "the campaign's etcd members run");
+                Terminate(p, lines, 128 + 15);
+            }
+            Eventually(() => members.All(pid => ProcStat.CommandLine(pid) is null));
+            Assert.That(members.Where(pid => ProcStat.CommandLine(pid) is { } cmd && cmd.Contains("etcd", StringComparison.Ordinal)), Is.Empty,
+                "no etcd member survives the campaign");
+        }
+        finally
+        {
+            foreach (int pid in members) Syscall.kill(pid, Signum.SIGKILL);
+            CleanUp(tmp);
+        }
+    }
+
+    [Test]
     public void A_terminated_foreground_cluster_stops_its_nodes_and_exits_cleanly()
     {
         string tmp = Directory.CreateTempSubdirectory("hamanager-interrupt-").FullName;

@@ -177,14 +177,17 @@ public static class Chaos
         Thread? historyWatch = null;
         int injected = 0;
         var broken = new Broken();
+        void StopWatchers()
+        {
+            stop.Cancel();
+            if (ticker.IsAlive) ticker.Join(5000);
+            historyWatch?.Join(5000);
+        }
         // Ctrl-C or SIGTERM ends the campaign without leaving node processes behind, or a folder that cannot be
         // removed (the read-only fault's immutable attribute).
         using var interrupted = Signals.CleanUpOn(() =>
         {
-            // The watchers first: a store read on a disposed connection would abort the process.
-            stop.Cancel();
-            if (ticker.IsAlive) ticker.Join(5000);
-            historyWatch?.Join(5000);
+            StopWatchers(); // first: a store read on a disposed connection would abort the process
             supervisor.Dispose(); // the nodes, and the etcd members
             broken.HealStore();
             output.WriteLine($"chaos: seed {seed} interrupted - every node and etcd member taken down; the run's folder: {root}");
@@ -244,9 +247,7 @@ public static class Chaos
         }
         finally
         {
-            stop.Cancel();
-            if (ticker.IsAlive) ticker.Join(5000);
-            historyWatch?.Join(5000);
+            StopWatchers();
             lock (events) events.Add($"store history: {history.Parsed} reads parsed, {history.Unavailable} unavailable");
             broken.HealStore(); // an immutable folder could not even be removed
             supervisor.Down();

@@ -28,28 +28,28 @@ public class InterruptTests
         return (p, lines);
     }
 
-    private static void WaitForLine(Process p, List<string> lines, string part, int seconds)
+    /// <summary>Polls <paramref name="condition"/> for up to <paramref name="seconds"/>; true once it holds.</summary>
+    private static bool Eventually(Func<bool> condition, int seconds = 5)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds && !p.HasExited)
+        while (!condition())
         {
-            lock (lines) if (lines.Any(l => l.Contains(part, StringComparison.Ordinal))) return;
-            Thread.Sleep(100);
+            if (clock.Elapsed.TotalSeconds >= seconds) return false;
+            Thread.Sleep(50);
         }
-        lock (lines) Assert.Fail($"no line with '{part}' within {seconds} s:\n{string.Join('\n', lines)}");
+        return true;
     }
 
-    /// <summary>Waits up to five seconds for <paramref name="condition"/>.</summary>
-    private static void Eventually(Func<bool> condition)
+    private static void WaitForLine(Process p, List<string> lines, string part, int seconds)
     {
-        var clock = Stopwatch.StartNew();
-        while (!condition() && clock.Elapsed.TotalSeconds < 5) Thread.Sleep(50);
+        bool Seen() { lock (lines) return lines.Any(l => l.Contains(part, StringComparison.Ordinal)); }
+        if (Eventually(() => Seen() || p.HasExited, seconds) && Seen()) return;
+        lock (lines) Assert.Fail($"no line with '{part}' within {seconds} s:\n{string.Join('\n', lines)}");
     }
 
     /// <summary>PIDs whose command line names <paramref name="folder"/>.</summary>
     private static List<int> ProcessesIn(string folder) =>
-        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(int.Parse!)
-            .Where(pid => ProcStat.CommandLine(pid) is { } cmd && cmd.Contains(folder, StringComparison.Ordinal)).ToList();
+        ProcStat.Pids().Where(pid => ProcStat.CommandLine(pid) is { } cmd && cmd.Contains(folder, StringComparison.Ordinal)).ToList();
 
     private static void Terminate(Process p, List<string> lines, int expectedExit)
     {

@@ -34,8 +34,6 @@ public sealed partial class Manager
     private IPlacementRules _rules = NoPlacementRules.Instance;
     private SortedMap<ServiceConfigEntry> _sc = new();
     private Dictionary<string, LrmMode> _lrmModes = new(StringComparer.Ordinal);
-    private List<string> _releasedForDisarm = [];
-    private List<string> _holdingLock = [];
     private Dictionary<string, LrmResult> _results = new(StringComparer.Ordinal);
 
     // Rules and legacy groups (Manager.Rules.cs).
@@ -84,8 +82,8 @@ public sealed partial class Manager
         _managerLease = managerLease;
         var nodeInfo = _node.Membership.GetNodeInfo();
         bool nodeListChanged = _ns.NodeListChanged(nodeInfo);
-        ReadLrmStatuses();
-        _ns.Update(nodeInfo, _lrmModes, _releasedForDisarm, _holdingLock);
+        var (released, holding) = ReadLrmStatuses();
+        _ns.Update(nodeInfo, _lrmModes, released, holding);
 
         var localState = _ns.Get(_node.Name);
         if (localState != NodeState.Online && localState != NodeState.Maintenance)
@@ -127,7 +125,9 @@ public sealed partial class Manager
         WriteStatus();
     }
 
-    private void ReadLrmStatuses()
+    /// <summary>Reads every LRM's mode and results; returns the nodes whose LRM reports its lock released for
+    /// disarming and those whose LRM reports holding it.</summary>
+    private (List<string> Released, List<string> Holding) ReadLrmStatuses()
     {
         var modes = new Dictionary<string, LrmMode>(StringComparer.Ordinal);
         var released = new List<string>();
@@ -143,9 +143,8 @@ public sealed partial class Manager
             if (lrm.State is "active" or "maintenance") holding.Add(node);
         }
         _lrmModes = modes;
-        _releasedForDisarm = released;
-        _holdingLock = holding;
         _results = results;
+        return (released, holding);
     }
 
     private LrmMode LrmModeOf(string node) => _lrmModes.TryGetValue(node, out var mode) ? mode : LrmMode.Active;
